@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { DEFAULT_TOPICS } from '@spendguard/contracts/topics';
+
+/**
+ * Every environment variable spendguard reads, with its description. Secrets
+ * are marked sensitive (never printed) and have no defaults.
+ */
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+
+/** `name:token,name:token` pairs, e.g. one per gateway or per admin. */
+const tokenPairs = z.string().transform((s, ctx) => {
+  const out = new Map<string, string>();
+  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf(':');
+    const name = pair.slice(0, at);
+    const token = pair.slice(at + 1);
+    if (at <= 0 || token.length < 16) {
+      ctx.addIssue({ code: 'custom', message: 'each entry must be name:token with a token of at least 16 characters' });
+      return z.NEVER;
+    }
+    out.set(token, name);
+  }
+  return out;
+});
+
+export const WORKER_ROLES = ['sink', 'detect', 'escalate'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+export const configVariables = {
+  KAFKA_BROKERS: list.default(['127.0.0.1:9092']).describe('Kafka bootstrap servers, comma separated'),
+  KAFKA_CLIENT_ID: z.string().default('spendguard').describe('Kafka client id prefix'),
+  TOPIC_USAGE_EVENTS: z.string().default(DEFAULT_TOPICS.usageEvents).describe('Topic gateways publish usage events to'),
+  TOPIC_USAGE_EVENTS_DLQ: z.string().default(DEFAULT_TOPICS.usageEventsDeadLetter).describe('Dead-letter topic for invalid usage events'),
+  TOPIC_FINDINGS: z.string().default(DEFAULT_TOPICS.findings).describe('Topic detector findings are published to'),
+  TOPIC_KEY_STATUS: z.string().default(DEFAULT_TOPICS.keyStatus).describe('Compacted topic of key suspensions, consumed by gateways'),
+  TOPIC_PARTITIONS: int(4, 1).describe('Partitions of topics spendguard creates'),
+
+  CLICKHOUSE_URL: z.url().default('http://127.0.0.1:8123').describe('ClickHouse HTTP endpoint'),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('spendguard').describe('ClickHouse database'),
+  CLICKHOUSE_USER: z.string().default('default').describe('ClickHouse user'),
+  CLICKHOUSE_PASSWORD: z.string().default('').describe('ClickHouse password (sensitive)'),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: int(30_000, 1000).describe('ClickHouse request timeout'),
+
+  API_HOST: z.string().default('127.0.0.1').describe('Address the HTTP API listens on'),
+  API_PORT: int(3000).describe('Port the HTTP API listens on'),
+  INGEST_TOKENS: tokenPairs.optional().describe('Gateway bearer tokens for POST /v1/events as gatewayId:token,… (sensitive)'),
+  ADMIN_TOKENS: tokenPairs.optional().describe('Admin bearer tokens as name:token,… (sensitive)'),
+  INGEST_MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024).describe('Largest accepted ingest request body'),
+  INGEST_MAX_EVENTS_PER_REQUEST: int(10_000, 1).describe('Most events accepted in one ingest request'),
+  EVENT_MAX_PAST_SECONDS: int(7 * 24 * 3600, 1).describe('Oldest event time accepted, seconds before now'),
+  EVENT_MAX_FUTURE_SECONDS: int(300, 0).describe('Newest event time accepted, seconds after now'),
+
+  WORKER_ROLES: list
+    .pipe(z.array(z.enum(WORKER_ROLES)).min(1))
+    .default([...WORKER_ROLES])
+    .describe('Roles this worker process runs: sink, detect, escalate'),
+  SINK_GROUP_ID: z.string().default('spendguard-sink').describe('Consumer group of the sink role'),
+  SINK_FLUSH_ROWS: int(50_000, 1).describe('Sink flushes to ClickHouse when this many rows are buffered'),
+  SINK_FLUSH_INTERVAL_MS: int(1000, 10).describe('Sink flushes at least this often'),
+  SINK_MAX_BUFFER_ROWS: int(200_000, 1).describe('Rows the sink buffers before pausing consumption'),
+  SINK_RETRY_MAX_MS: int(30_000, 100).describe('Longest backoff between ClickHouse retries'),
+  SINK_DEDUPE_IDS: int(1_000_000, 0).describe('Recently inserted event ids the sink remembers to drop resends'),
+
+  RETENTION_DAYS: int(90, 1).describe('Days of usage events kept in ClickHouse'),
+  RETENTION_CRON: z.string().default('17 3 * * *').describe('When the retention job drops old partitions (cron, UTC)'),
+
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('Lowest log level printed'),
+};
+
+export const SENSITIVE_VARIABLES = new Set(['CLICKHOUSE_PASSWORD', 'INGEST_TOKENS', 'ADMIN_TOKENS']);
+
+export const configSchema = z.object(configVariables);
+export type AppConfig = z.output<typeof configSchema>;
