@@ -74,7 +74,7 @@ deb http://deb.debian.org/debian-security bookworm-security main
 LIST
   local opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "APT::Architecture=amd64"
-    -o "Debug::NoLocking=1")
+    -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
   apt-get "${opts[@]}" update -qq || die "apt-get update of the private bookworm index failed (see above)"
   (cd "$debs" && apt-get "${opts[@]}" download \
     "clickhouse-common=$v" "clickhouse-server=$v" "clickhouse-client=$v" "${CLICKHOUSE_BOOKWORM_LIBS[@]}") \
@@ -92,7 +92,7 @@ $missing_libs"
 }
 
 if [[ "${SPENDGUARD_CLICKHOUSE_FROM_DEBS:-0}" == 1 ]]; then
-  if [[ ! -x "$CLICKHOUSE_ROOT/usr/sbin/clickhouse-server" ]]; then install_clickhouse_from_bookworm_debs; fi
+  if ! clickhouse_server_bin >/dev/null || ! clickhouse_client_bin >/dev/null; then install_clickhouse_from_bookworm_debs; fi
 elif clickhouse_server_bin >/dev/null && clickhouse_client_bin >/dev/null; then
   :
 else

@@ -50,21 +50,24 @@ port_open() {
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
-# Paths of the ClickHouse binaries: the OS package, else the unpacked bookworm debs.
+# Paths of the ClickHouse binaries: the OS package, else the unpacked bookworm debs
+# (SPENDGUARD_CLICKHOUSE_FROM_DEBS=1 prefers the unpacked ones, to test that path).
+clickhouse_from_debs() {
+  [[ "${SPENDGUARD_CLICKHOUSE_FROM_DEBS:-0}" == 1 || ! -x /usr/sbin/clickhouse-server ]]
+}
 clickhouse_server_bin() {
-  if [[ -x /usr/sbin/clickhouse-server ]]; then echo /usr/sbin/clickhouse-server
-  elif [[ -x "$CLICKHOUSE_ROOT/usr/sbin/clickhouse-server" ]]; then echo "$CLICKHOUSE_ROOT/usr/sbin/clickhouse-server"
-  else return 1; fi
+  local bin=/usr/sbin/clickhouse-server
+  clickhouse_from_debs && bin="$CLICKHOUSE_ROOT/usr/sbin/clickhouse-server"
+  [[ -x "$bin" ]] && echo "$bin"
 }
 clickhouse_client_bin() {
-  if [[ -x /usr/bin/clickhouse-client ]]; then echo /usr/bin/clickhouse-client
-  elif [[ -x "$CLICKHOUSE_ROOT/usr/bin/clickhouse-client" ]]; then echo "$CLICKHOUSE_ROOT/usr/bin/clickhouse-client"
-  else return 1; fi
+  local bin=/usr/bin/clickhouse-client
+  clickhouse_from_debs && bin="$CLICKHOUSE_ROOT/usr/bin/clickhouse-client"
+  [[ -x "$bin" ]] && echo "$bin"
 }
 # LD_LIBRARY_PATH needed by the unpacked binaries (empty for the OS package)
 clickhouse_ld_path() {
-  if [[ -x /usr/sbin/clickhouse-server ]]; then echo ""
-  else echo "$CLICKHOUSE_ROOT/usr/lib/x86_64-linux-gnu:$CLICKHOUSE_ROOT/lib/x86_64-linux-gnu"; fi
+  if clickhouse_from_debs; then echo "$CLICKHOUSE_ROOT/usr/lib/x86_64-linux-gnu:$CLICKHOUSE_ROOT/lib/x86_64-linux-gnu"; fi
 }
 
 clickhouse_ping() {
