@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { appConfig, type AppConfig } from '@spendguard/config';
+import { logLevelsFrom } from '@spendguard/observability';
 import { ApiModule } from './api.module';
 
 /** Routes that read their own raw body (with their own size cap). */
@@ -13,7 +14,7 @@ const RAW_BODY_ROUTES = new Set(['/v1/events']);
 export async function createApiApp(config: AppConfig = appConfig()): Promise<INestApplication> {
   const app = await NestFactory.create(ApiModule.forConfig(config), {
     bodyParser: false,
-    logger: levelsFrom(config.LOG_LEVEL),
+    logger: logLevelsFrom(config.LOG_LEVEL),
   });
   const jsonBody = json({ limit: '256kb' });
   app.use((req: Request, res: Response, next: NextFunction) => (RAW_BODY_ROUTES.has(req.path) ? next() : jsonBody(req, res, next)));
@@ -29,11 +30,6 @@ export async function createApiApp(config: AppConfig = appConfig()): Promise<INe
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   return app;
-}
-
-export function levelsFrom(level: AppConfig['LOG_LEVEL']) {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1) as ('error' | 'warn' | 'log' | 'debug' | 'verbose')[];
 }
 
 export async function startApi(config: AppConfig = appConfig()): Promise<INestApplication> {

@@ -27,10 +27,11 @@ const identifier = (max: number) =>
 const count = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(L.maxTokens, `must be ≤ ${L.maxTokens}`);
 
 /** Epoch milliseconds, or an RFC 3339 date-time with an explicit offset. */
-const eventTime = z.union([
-  z.number().int('epoch milliseconds must be an integer').min(0).max(8_640_000_000_000),
-  z.iso.datetime({ offset: true, message: 'must be RFC 3339 (e.g. 2026-12-04T10:00:00Z) or epoch milliseconds' }),
-]);
+const TIME_FORMAT = 'must be RFC 3339 with an offset (e.g. 2026-12-04T10:00:00Z) or integer epoch milliseconds';
+const eventTime = z.union(
+  [z.number().int().min(0).max(8_640_000_000_000), z.iso.datetime({ offset: true, message: TIME_FORMAT })],
+  { message: TIME_FORMAT },
+);
 
 /** The bare usage event object, as gateways send it. Unknown fields are refused. */
 export const usageEventSchema = z.strictObject({

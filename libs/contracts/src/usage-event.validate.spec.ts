@@ -109,3 +109,15 @@ describe('parseUsageEvent', () => {
     expect(second).toEqual(first);
   });
 });
+
+describe('parseUsageEvent reasons', () => {
+  it('says which fields are missing', () => {
+    const reason = reasonOf({ id: 'e1' });
+    expect(reason).toContain('accountId: is required');
+    expect(reason).toContain('costUsd: is required');
+  });
+
+  it('says which type a field must have', () => {
+    expect(reasonOf(validEvent({ status: 'ok' }))).toBe('status: must be a number');
+  });
+});

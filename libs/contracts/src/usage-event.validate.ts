@@ -34,6 +34,10 @@ function zodIssues(error: z.ZodError, prefix = ''): ValidationIssue[] {
     if (issue.code === 'unrecognized_keys') {
       return { path, message: `unknown field(s): ${issue.keys.join(', ')}` };
     }
+    if (issue.code === 'invalid_type') {
+      if (issue.message.endsWith('received undefined')) return { path, message: 'is required' };
+      return { path, message: issue.expected === 'int' ? 'must be an integer' : `must be a ${issue.expected}` };
+    }
     return { path, message: issue.message };
   });
 }

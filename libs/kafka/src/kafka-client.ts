@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
 
 export interface KafkaClientOptions {
@@ -40,7 +40,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
  * event still carries its own id for end-to-end deduplication.
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 }
 
 /** Creates the topics that do not exist yet; harmless when they do. */

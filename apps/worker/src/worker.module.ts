@@ -1,0 +1,33 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClickHouseModule, ClickHouseRetentionModule } from '@spendguard/clickhouse';
+import { ConfigModule, type AppConfig } from '@spendguard/config';
+import { KafkaModule } from '@spendguard/kafka';
+import { MetricsModule } from '@spendguard/observability';
+import { SinkConsumer } from './sink/sink.consumer';
+
+/**
+ * The worker runs the roles named in WORKER_ROLES in one process; several
+ * processes with different roles (or the same roles, for scale) also work,
+ * since each role is its own Kafka consumer group.
+ */
+@Module({})
+export class WorkerModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    const roles = new Set(config.WORKER_ROLES);
+    const providers: Provider[] = [];
+    if (roles.has('sink')) providers.push(SinkConsumer);
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forConfig(config),
+        ScheduleModule.forRoot(),
+        MetricsModule,
+        KafkaModule,
+        ClickHouseModule,
+        ...(roles.has('sink') ? [ClickHouseRetentionModule] : []),
+      ],
+      providers,
+    };
+  }
+}
