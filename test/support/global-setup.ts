@@ -12,7 +12,7 @@
  *   4. otherwise it fails at once, saying how to start the services. Never a silent skip.
  */
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { StartedTestContainer } from 'testcontainers';
@@ -155,11 +155,17 @@ async function startClickhouseContainer(host: string): Promise<{ url: string; id
   return { url: `http://${host}:${port}`, id: container.getId() };
 }
 
+/** True when `url` is the ClickHouse that scripts/services/up.sh runs from this checkout. */
 function localClickhouseIsOurs(url: string): boolean {
-  return (
-    url.replace(/\/+$/, '') === DEFAULT_CLICKHOUSE_URL &&
-    existsSync(resolve(REPO_ROOT, '.services', 'clickhouse', 'clickhouse.pid'))
-  );
+  const pidFile = resolve(REPO_ROOT, '.services', 'clickhouse', 'clickhouse.pid');
+  if (!['127.0.0.1', 'localhost'].includes(new URL(url).hostname) || !existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export default async function globalSetup(): Promise<void> {
