@@ -3,3 +3,4 @@ export * from './ewma-moments';
 export * from './median-mad-window';
 export * from './cusum';
 export * from './rolling-bucket-sum';
+export * from './rolling-bucket-max';

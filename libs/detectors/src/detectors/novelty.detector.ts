@@ -1,0 +1,101 @@
+/**
+ * Novelty: a value (model, IP, country, user agent) this key has not used within a horizon.
+ * Bounded memory: at most `maxValues` entries; when full, the least recently seen entry is
+ * evicted (O(maxValues) scan, only when a new value arrives). If that evicted entry was
+ * still inside the horizon the key uses more distinct values than we can remember (e.g. a
+ * gateway forwarding end-user IPs): the memory marks itself `saturated` and stops reporting,
+ * because "new IP" means nothing for such a key.
+ * Reference: "first seen" rules of SIEMs (e.g. Elastic's new-terms rule), with an LRU bound.
+ *
+ * Each entry also adds up the spend made with the value while it is new (first
+ * `spendWindowMs` after first sight), so the engine can tell "a new model" (a warning) from
+ * "dollars on a model this key never used" (critical).
+ *
+ * @example
+ * const models = new NoveltyMemory({ maxValues: 2, horizonMs: 1000, spendWindowMs: 100 });
+ * models.observe('gpt-4o', 0, true); // => entry { novel: true }
+ * models.observe('gpt-4o', 10, true); // => entry { novel: false }
+ */
+export class NoveltyMemory {
+  private readonly entries = new Map<string, NoveltyEntry>();
+  saturated = false;
+
+  constructor(private readonly options: { maxValues: number; horizonMs: number; spendWindowMs: number }) {}
+
+  /**
+   * Records `value` seen at `time`; returns its entry with `novel` true when it was not seen
+   * within the horizon. `reportable` says whether a novelty at this moment should be tracked
+   * for spend (false during the key's warm-up).
+   */
+  observe(value: string, time: number, reportable: boolean): NoveltyEntry {
+    let entry = this.entries.get(value);
+    if (entry !== undefined && time - entry.lastSeen <= this.options.horizonMs) {
+      entry.novel = false;
+      // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
+      if (time - entry.lastSeen > REFRESH_MS) entry.lastSeen = time;
+      return entry;
+    }
+    if (entry === undefined) {
+      if (this.entries.size >= this.options.maxValues) this.evictLeastRecent(time);
+      entry = { firstSeen: time, lastSeen: time, novel: true, trackedSpendUsd: 0, trackSpend: reportable, escalated: false };
+      this.entries.set(value, entry);
+    } else {
+      Object.assign(entry, { firstSeen: time, lastSeen: time, novel: true, trackedSpendUsd: 0, trackSpend: reportable, escalated: false });
+    }
+    return entry;
+  }
+
+  /** Adds spend to a value's tally while it is still new; returns the tally (0 when not tracked). */
+  addSpend(entry: NoveltyEntry, time: number, costUsd: number): number {
+    if (!entry.trackSpend || time - entry.firstSeen > this.options.spendWindowMs) return 0;
+    entry.trackedSpendUsd += costUsd;
+    return entry.trackedSpendUsd;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  toState(): NoveltyMemoryState {
+    return { saturated: this.saturated, entries: Array.from(this.entries, ([value, e]) => [value, { ...e }]) };
+  }
+
+  static fromState(options: { maxValues: number; horizonMs: number; spendWindowMs: number }, state: NoveltyMemoryState): NoveltyMemory {
+    const m = new NoveltyMemory(options);
+    m.saturated = state.saturated;
+    for (const [value, e] of state.entries) m.entries.set(value, { ...e });
+    return m;
+  }
+
+  private evictLeastRecent(time: number): void {
+    let oldestValue: string | undefined;
+    let oldestSeen = Infinity;
+    for (const [value, e] of this.entries) {
+      if (e.lastSeen < oldestSeen) {
+        oldestSeen = e.lastSeen;
+        oldestValue = value;
+      }
+    }
+    if (oldestValue === undefined) return;
+    this.entries.delete(oldestValue);
+    if (time - oldestSeen <= this.options.horizonMs) this.saturated = true;
+  }
+}
+
+const REFRESH_MS = 60_000;
+
+export interface NoveltyEntry {
+  firstSeen: number;
+  lastSeen: number;
+  /** True on the observation that found the value new. */
+  novel: boolean;
+  trackedSpendUsd: number;
+  trackSpend: boolean;
+  /** Set once the spend on this new value produced a critical finding. */
+  escalated: boolean;
+}
+
+export interface NoveltyMemoryState {
+  saturated: boolean;
+  entries: Array<[string, NoveltyEntry]>;
+}

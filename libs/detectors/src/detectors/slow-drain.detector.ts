@@ -1,0 +1,145 @@
+import { UpperCusum } from '../stats/cusum';
+
+/**
+ * Slow drain: spend persistently above what this key usually spends at this hour of the
+ * day, too small per bucket for any spike rule (a leaked key used at 2–3× normal, around
+ * the clock). Method: an upper CUSUM (Page 1954) over standardised residuals
+ * z = (x − μ_h) / s_h, where μ_h, σ²_h are exponentially weighted mean and variance of the
+ * buckets in the same UTC hour of day, split weekday/weekend (48 profiles), so daily and
+ * weekly cycles do not look like drift. s_h = max(σ_h, ½·μ_h): a very steady key still needs
+ * a relative shift, not a cent, to move the statistic. z is clipped at 3 so a single batch
+ * job adds at most 2.5 to the statistic; only a run of elevated buckets reaches the
+ * threshold. The dollars above the baseline since the statistic left zero are summed so a
+ * slow drain of pennies does not page.
+ * Reference: Montgomery, "Introduction to Statistical Quality Control", §9.1 (tabular CUSUM);
+ * seasonal baselines as in Hochenbaum et al. 2017 (Twitter's S-H-ESD), simplified.
+ *
+ * Learning: every closed bucket updates its hour profile (score first, then learn). Until
+ * a profile has seen `minProfileCount` buckets, the overall baseline given by the caller is
+ * used instead.
+ */
+export class SlowDrainDetector {
+  private readonly profileMean: Float64Array;
+  private readonly profileVariance: Float64Array;
+  private readonly profileCount: Float64Array;
+  private readonly cusum: UpperCusum;
+  excessUsd = 0;
+  /** Bucket start (ms) at which the statistic last left zero. */
+  runStart = 0;
+
+  constructor(
+    private readonly alpha: number,
+    allowance: number,
+    state?: SlowDrainState,
+  ) {
+    this.profileMean = state ? Float64Array.from(state.mean) : new Float64Array(PROFILES);
+    this.profileVariance = state ? Float64Array.from(state.variance) : new Float64Array(PROFILES);
+    this.profileCount = state ? Float64Array.from(state.count) : new Float64Array(PROFILES);
+    this.cusum = new UpperCusum({ allowance, maxStep: MAX_STEP, statistic: state?.statistic ?? 0 });
+    this.excessUsd = state?.excessUsd ?? 0;
+    this.runStart = state?.runStart ?? 0;
+  }
+
+  get statistic(): number {
+    return this.cusum.statistic;
+  }
+
+  /** Baseline for the bucket starting at `bucketStart`, falling back to `fallback` while the profile is young. */
+  expected(bucketStart: number, fallbackMean: number, fallbackVariance: number): { mean: number; scale: number } {
+    const p = profileIndex(bucketStart);
+    const young = this.profileCount[p] < MIN_PROFILE_COUNT;
+    const mean = young ? fallbackMean : this.profileMean[p];
+    const variance = young ? fallbackVariance : this.profileVariance[p];
+    return { mean, scale: Math.max(Math.sqrt(variance), 0.5 * mean, MIN_SCALE_USD) };
+  }
+
+  /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
+  scoreAndLearn(bucketStart: number, value: number, fallbackMean: number, fallbackVariance: number, judge: boolean): number {
+    if (judge) {
+      const { mean, scale } = this.expected(bucketStart, fallbackMean, fallbackVariance);
+      const before = this.cusum.statistic;
+      const after = this.cusum.update((value - mean) / scale);
+      if (after === 0) this.excessUsd = 0;
+      else {
+        if (before === 0) this.runStart = bucketStart;
+        this.excessUsd += value - mean;
+      }
+    }
+    this.learn(profileIndex(bucketStart), value, 1);
+    return this.cusum.statistic;
+  }
+
+  /**
+   * `count` idle buckets (zero spend) starting at `fromBucketStart`: the statistic decays,
+   * and each hour profile the gap crosses learns its zeros in closed form. Gaps longer than
+   * 8 days only replay their last 8 days (older zeros are outweighed anyway).
+   */
+  learnIdle(fromBucketStart: number, count: number, bucketMs: number): void {
+    if (count <= 0) return;
+    this.cusum.decayIdle(count);
+    if (this.cusum.statistic === 0) this.excessUsd = 0;
+    const end = fromBucketStart + count * bucketMs;
+    let t = Math.max(fromBucketStart, end - MAX_IDLE_REPLAY_MS);
+    while (t < end) {
+      const hourEnd = Math.min(end, (Math.floor(t / HOUR_MS) + 1) * HOUR_MS);
+      const buckets = Math.ceil((hourEnd - t) / bucketMs);
+      this.learn(profileIndex(t), 0, buckets);
+      t += buckets * bucketMs;
+    }
+  }
+
+  toState(): SlowDrainState {
+    return {
+      mean: Array.from(this.profileMean),
+      variance: Array.from(this.profileVariance),
+      count: Array.from(this.profileCount),
+      statistic: this.cusum.statistic,
+      excessUsd: this.excessUsd,
+      runStart: this.runStart,
+    };
+  }
+
+  // EWMA with warm-up weight max(alpha, 1/n) per profile, repeated values in closed form (see EwmaMoments).
+  private learn(p: number, value: number, times: number): void {
+    let remaining = times;
+    while (remaining > 0 && 1 / (this.profileCount[p] + 1) > this.alpha) {
+      this.profileCount[p] += 1;
+      const w = 1 / this.profileCount[p];
+      const delta = value - this.profileMean[p];
+      this.profileMean[p] += w * delta;
+      this.profileVariance[p] = (1 - w) * (this.profileVariance[p] + w * delta * delta);
+      remaining--;
+    }
+    if (remaining === 0) return;
+    const decay = Math.pow(1 - this.alpha, remaining);
+    const delta0 = this.profileMean[p] - value;
+    this.profileVariance[p] = decay * (this.profileVariance[p] + delta0 * delta0 * (1 - decay));
+    this.profileMean[p] = value + decay * delta0;
+    this.profileCount[p] += remaining;
+  }
+}
+
+/** Hour of day (UTC) × weekday/weekend. */
+export function profileIndex(time: number): number {
+  const hour = Math.floor(time / HOUR_MS) % 24;
+  const dayOfWeek = (Math.floor(time / DAY_MS) + 4) % 7; // 1970-01-01 was a Thursday (4)
+  const weekend = dayOfWeek === 0 || dayOfWeek === 6 ? 1 : 0;
+  return weekend * 24 + hour;
+}
+
+const PROFILES = 48;
+const MAX_STEP = 3;
+const MIN_PROFILE_COUNT = 60;
+const MIN_SCALE_USD = 1e-4;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const MAX_IDLE_REPLAY_MS = 8 * DAY_MS;
+
+export interface SlowDrainState {
+  mean: number[];
+  variance: number[];
+  count: number[];
+  statistic: number;
+  excessUsd: number;
+  runStart: number;
+}

@@ -1,0 +1,302 @@
+import type { Finding, MetricName } from '@spendguard/contracts/finding';
+import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
+import { NoveltyMemory, type NoveltyEntry, type NoveltyMemoryState } from '../detectors/novelty.detector';
+import { DetectionPolicy } from '../policy/detection-policy';
+import { buildFinding, describeSubject, formatUsd, type FindingDraft } from './finding-factory';
+import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './series-state';
+
+/**
+ * Streaming detection over usage events, per key and per account.
+ *
+ * Clock: event time only (`observe` moves it forward, `advance(now)` closes idle buckets);
+ * never the wall clock, so replaying a stream gives the same findings with the same ids.
+ * An event older than its key's bucket in progress is counted in that bucket.
+ * Dedupe: a (key or account, detector, metric) yields at most one finding per bucket, and a
+ * second one only when severity rises; caps report once per breach, CUSUM once per run,
+ * novelty once per value.
+ * Cost: O(1) amortised per event (a few Map lookups and comparisons); detectors run only
+ * when a precomputed level is crossed or a bucket closes.
+ * Not thread-safe (one engine per partition consumer).
+ */
+export class DetectionEngine {
+  private readonly accounts = new Map<string, AccountState>();
+  private clock = -Infinity;
+  private readonly drafts: FindingDraft[] = [];
+
+  constructor(readonly policy: DetectionPolicy = DetectionPolicy.defaults()) {}
+
+  /** Latest event time or `advance` time seen (epoch ms). */
+  get now(): number {
+    return this.clock;
+  }
+
+  get trackedKeys(): number {
+    let n = 0;
+    for (const account of this.accounts.values()) n += account.keys.size;
+    return n;
+  }
+
+  /** Scores `event` (against baselines learned before it), then adds it. Returns new findings. */
+  observe(event: UsageEvent): Finding[] {
+    const time = event.time;
+    if (time > this.clock) this.clock = time;
+    const account = this.accountFor(event.accountId, time);
+    const key = this.keyFor(account, event.keyId, time);
+    const drafts = this.drafts;
+    this.rollIfDue(account.series, time, true);
+    this.rollIfDue(key.series, time, true);
+    const cost = event.costUsd;
+    const tokens = event.inputTokens + event.outputTokens;
+    const errors = event.status >= 400 ? 1 : 0;
+    key.series.add(time, cost, 1, tokens, errors, true, drafts);
+    account.series.add(time, cost, 1, tokens, errors, true, drafts);
+    if (key.series.settings.detectors.novelty) this.judgeNovelty(key, event, drafts);
+    return this.takeFindings();
+  }
+
+  /**
+   * Closes every bucket that ended by `now` (call it every few seconds when traffic is
+   * idle, so error-rate and slow-drain verdicts of a closed bucket are not delayed). O(keys).
+   */
+  advance(now: number): Finding[] {
+    if (now > this.clock) this.clock = now;
+    for (const account of this.accounts.values()) {
+      this.rollIfDue(account.series, now, true);
+      for (const key of account.keys.values()) this.rollIfDue(key.series, now, true);
+    }
+    return this.takeFindings();
+  }
+
+  /** Same as `advance`; the name a shutdown path reads better with. */
+  flush(now: number): Finding[] {
+    return this.advance(now);
+  }
+
+  /**
+   * Learns one per-minute rollup row (ClickHouse `usage_minute` style) without judging it:
+   * seeds baselines after a cold start. Rows must come in time order.
+   */
+  seedFromRollup(row: RollupRow): void {
+    const time = row.minuteStart;
+    if (time > this.clock) this.clock = time;
+    const account = this.accountFor(row.accountId, time);
+    const key = this.keyFor(account, row.keyId, time);
+    this.rollIfDue(account.series, time, false);
+    this.rollIfDue(key.series, time, false);
+    key.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
+    account.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
+  }
+
+  /** Plain JSON state: persist it and pass it to `DetectionEngine.restore` after a restart. */
+  snapshot(): EngineSnapshot {
+    return {
+      version: 1,
+      clock: Number.isFinite(this.clock) ? this.clock : null,
+      accounts: Array.from(this.accounts.values(), (a) => ({
+        accountId: a.accountId,
+        series: a.series.toSnapshot(),
+        keys: Array.from(a.keys.values(), (k) => ({
+          keyId: k.keyId,
+          firstSeen: k.firstSeen,
+          series: k.series.toSnapshot(),
+          novelty: NOVELTY_ATTRIBUTES.map((attr) => k.novelty[attr]?.toState() ?? null),
+          noveltyBucket: [...k.noveltyBucket],
+        })),
+      })),
+    };
+  }
+
+  /** @throws {Error} when the snapshot version is unknown */
+  static restore(snapshot: EngineSnapshot, policy: DetectionPolicy = DetectionPolicy.defaults()): DetectionEngine {
+    if (snapshot.version !== 1) throw new Error(`unsupported detection engine snapshot version ${String(snapshot.version)}`);
+    const engine = new DetectionEngine(policy);
+    engine.clock = snapshot.clock ?? -Infinity;
+    const settings = policy.engine;
+    for (const a of snapshot.accounts) {
+      const series = new SeriesState(a.accountId, undefined, policy.forAccount(a.accountId), settings, ZERO_PRIOR, a.series);
+      const account: AccountState = { accountId: a.accountId, series, keys: new Map() };
+      for (const k of a.keys) {
+        const keySeries = new SeriesState(a.accountId, k.keyId, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
+        const key: KeyState = { keyId: k.keyId, firstSeen: k.firstSeen, series: keySeries, novelty: {}, noveltyBucket: [...k.noveltyBucket] };
+        NOVELTY_ATTRIBUTES.forEach((attr, i) => {
+          const state = k.novelty[i];
+          if (state) key.novelty[attr] = NoveltyMemory.fromState(engine.noveltyOptions(), state);
+        });
+        account.keys.set(k.keyId, key);
+      }
+      engine.accounts.set(a.accountId, account);
+    }
+    return engine;
+  }
+
+  private rollIfDue(series: SeriesState, time: number, judge: boolean): void {
+    if (time < series.bucketEnd) return;
+    const bucketMs = this.policy.engine.bucketMs;
+    series.roll(time - (time % bucketMs), judge, this.drafts);
+  }
+
+  private accountFor(accountId: string, time: number): AccountState {
+    let account = this.accounts.get(accountId);
+    if (account === undefined) {
+      const p = this.policy.engine.priors;
+      const prior: SeriesPrior = { cost: p.keyCostPerBucketUsd, costVariance: p.keyCostPerBucketUsd ** 2, requests: p.keyRequestsPerBucket, tokens: p.keyTokensPerBucket };
+      const series = new SeriesState(accountId, undefined, this.policy.forAccount(accountId), this.policy.engine, prior);
+      series.open(time - (time % this.policy.engine.bucketMs));
+      account = { accountId, series, keys: new Map() };
+      this.accounts.set(accountId, account);
+    }
+    return account;
+  }
+
+  private keyFor(account: AccountState, keyId: string, time: number): KeyState {
+    let key = account.keys.get(keyId);
+    if (key === undefined) {
+      const series = new SeriesState(account.accountId, keyId, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
+      series.open(time - (time % this.policy.engine.bucketMs));
+      key = { keyId, firstSeen: time, series, novelty: {}, noveltyBucket: [-1, -1, -1, -1] };
+      account.keys.set(keyId, key);
+    }
+    return key;
+  }
+
+  /**
+   * Cold start: a new key of a known account starts from the account's average per key; a
+   * key of an account still warming up starts from the global prior (which that account
+   * itself started from).
+   */
+  private priorForNewKey(account: AccountState): SeriesPrior {
+    const p = this.policy.engine.priors;
+    const global: SeriesPrior = { cost: p.keyCostPerBucketUsd, costVariance: p.keyCostPerBucketUsd ** 2, requests: p.keyRequestsPerBucket, tokens: p.keyTokensPerBucket };
+    const s = account.series;
+    if (s.warmingUp || account.keys.size === 0) return global;
+    const keys = account.keys.size;
+    const cost = s.costEwma.mean / keys;
+    return { cost, costVariance: Math.max(s.costEwma.variance / keys, cost * cost), requests: s.requestsEwma.mean / keys, tokens: s.tokensEwma.mean / keys };
+  }
+
+  private noveltyOptions(): { maxValues: number; horizonMs: number; spendWindowMs: number } {
+    const e = this.policy.engine;
+    return { maxValues: e.noveltyMaxValues, horizonMs: e.noveltyHorizonDays * 86_400_000, spendWindowMs: e.noveltySpendWindowMinutes * 60_000 };
+  }
+
+  /**
+   * Novelty severity (documented choice): a new country or user agent alone is `info`, a new
+   * IP `info`, a new model `warning` (attackers pick the most expensive model); spend of at
+   * least `noveltyCriticalSpendUsd` on a model first seen within the spend window is
+   * `critical`: the key is paying for something its owner never used.
+   */
+  private judgeNovelty(key: KeyState, event: UsageEvent, out: FindingDraft[]): void {
+    const time = event.time;
+    const series = key.series;
+    const warm = time - key.firstSeen >= this.policy.engine.noveltyWarmupHours * 3_600_000;
+    const bucketStart = series.bucketStart;
+    for (let i = 0; i < NOVELTY_ATTRIBUTES.length; i++) {
+      const attr = NOVELTY_ATTRIBUTES[i];
+      const value = attr === 'model' ? event.model : attr === 'ip' ? event.ip : attr === 'country' ? event.country : event.userAgent;
+      if (value === '') continue;
+      let memory = key.novelty[attr];
+      if (memory === undefined) memory = key.novelty[attr] = new NoveltyMemory(this.noveltyOptions());
+      const entry = memory.observe(value, time, warm);
+      if (entry.novel && warm && !memory.saturated && key.noveltyBucket[i] !== bucketStart) {
+        // One novelty finding per attribute and bucket: a burst of new IPs is one finding.
+        key.noveltyBucket[i] = bucketStart;
+        out.push(this.noveltyDraft(key, attr, value, attr === 'model' ? 'warning' : 'info', time, 0, entry));
+      }
+      if (attr === 'model' && entry.trackSpend && !entry.escalated) {
+        const spent = memory.addSpend(entry, time, event.costUsd);
+        if (spent >= series.settings.thresholds.noveltyCriticalSpendUsd) {
+          entry.escalated = true;
+          out.push(this.noveltyDraft(key, attr, value, 'critical', time, spent, entry));
+        }
+      }
+    }
+  }
+
+  private noveltyDraft(key: KeyState, attr: NoveltyAttribute, value: string, severity: 'info' | 'warning' | 'critical', time: number, spent: number, entry: NoveltyEntry): FindingDraft {
+    const s = key.series;
+    const days = this.policy.engine.noveltyHorizonDays;
+    const who = describeSubject(s.accountId, s.keyId);
+    const threshold = s.settings.thresholds.noveltyCriticalSpendUsd;
+    const explanation =
+      severity === 'critical'
+        ? `${who} spent ${formatUsd(spent)} on model ${value}, which it had not used in ${days} days before ${Math.round((time - entry.firstSeen) / 60_000)} minutes ago (limit ${formatUsd(threshold)})`
+        : `${who} used ${ATTRIBUTE_LABEL[attr]} ${value} for the first time in ${days} days`;
+    return {
+      time,
+      accountId: s.accountId,
+      keyId: s.keyId,
+      detector: 'novelty',
+      metric: ATTRIBUTE_METRIC[attr],
+      observed: severity === 'critical' ? spent : 1,
+      expected: 0,
+      score: severity === 'critical' ? spent : 1,
+      threshold: severity === 'critical' ? threshold : 1,
+      severity,
+      explanation,
+      episodeStart: entry.firstSeen,
+      value,
+    };
+  }
+
+  private takeFindings(): Finding[] {
+    const drafts = this.drafts;
+    if (drafts.length === 0) return NO_FINDINGS;
+    const findings = drafts.map(buildFinding);
+    drafts.length = 0;
+    return findings;
+  }
+}
+
+/** One per-minute rollup row, as the sink writes them. */
+export interface RollupRow {
+  accountId: string;
+  keyId: string;
+  /** Epoch ms of the minute start. */
+  minuteStart: number;
+  costUsd: number;
+  requests: number;
+  tokens: number;
+  errors: number;
+}
+
+export interface EngineSnapshot {
+  version: 1;
+  clock: number | null;
+  accounts: Array<{
+    accountId: string;
+    series: SeriesStateSnapshot;
+    keys: Array<{
+      keyId: string;
+      firstSeen: number;
+      series: SeriesStateSnapshot;
+      novelty: Array<NoveltyMemoryState | null>;
+      noveltyBucket: number[];
+    }>;
+  }>;
+}
+
+type NoveltyAttribute = 'model' | 'ip' | 'country' | 'user_agent';
+const NOVELTY_ATTRIBUTES: readonly NoveltyAttribute[] = ['model', 'ip', 'country', 'user_agent'];
+const ATTRIBUTE_METRIC: Record<NoveltyAttribute, MetricName> = { model: 'model', ip: 'ip', country: 'country', user_agent: 'user_agent' };
+const ATTRIBUTE_LABEL: Record<NoveltyAttribute, string> = { model: 'model', ip: 'IP', country: 'country', user_agent: 'user agent' };
+
+/** Shared empty result: most events produce no finding, so no array is allocated for them. Do not mutate. */
+const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
+
+/** Restored series keep their learned baselines; the prior is not used. */
+const ZERO_PRIOR: SeriesPrior = { cost: 0, costVariance: 0, requests: 0, tokens: 0 };
+
+interface AccountState {
+  accountId: string;
+  series: SeriesState;
+  keys: Map<string, KeyState>;
+}
+
+interface KeyState {
+  keyId: string;
+  firstSeen: number;
+  series: SeriesState;
+  novelty: Partial<Record<NoveltyAttribute, NoveltyMemory>>;
+  /** Bucket start of the last novelty finding per attribute (dedupe per bucket). */
+  noveltyBucket: number[];
+}

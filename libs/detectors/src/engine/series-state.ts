@@ -1,0 +1,409 @@
+import type { DetectorName, MetricName, Severity } from '@spendguard/contracts/finding';
+import { ewmaScore, ewmaUpperControlLimit } from '../detectors/ewma-control-limit.detector';
+import { robustZscore, robustZscoreLevel } from '../detectors/robust-zscore.detector';
+import { rollingZscore, rollingZscoreLevel } from '../detectors/rolling-zscore.detector';
+import { SlowDrainDetector, type SlowDrainState } from '../detectors/slow-drain.detector';
+import { spikeRatio, spikeRatioLevel } from '../detectors/spike-ratio.detector';
+import { SpendCaps, type SpendCapsState } from '../detectors/spend-caps.detector';
+import type { EngineSettings } from '../policy/detection-policy.schema';
+import type { ResolvedSettings } from '../policy/detection-policy';
+import { EwmaMoments, type EwmaMomentsState } from '../stats/ewma-moments';
+import { MedianMadWindow } from '../stats/median-mad-window';
+import { RollingBucketMax } from '../stats/rolling-bucket-max';
+import { RollingWindowMoments } from '../stats/rolling-window-moments';
+import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraft } from './finding-factory';
+
+/**
+ * The series of one key or one account: the bucket in progress, the baselines learned from
+ * closed buckets, and the detector levels of the bucket in progress.
+ *
+ * Hot path: `add` sums the event into the bucket and compares three sums with three
+ * precomputed levels (`next*`). Only when a level is crossed does `judgeInProgress` run the
+ * detectors. Levels are recomputed once per bucket when it opens, from baselines that only
+ * change when a bucket closes: score first, learn after.
+ */
+export class SeriesState {
+  bucketStart = 0;
+  cost = 0;
+  requests = 0;
+  tokens = 0;
+  errors = 0;
+  /** Buckets since this series first saw an event (closed ones, including idle ones). */
+  ageBuckets = 0;
+
+  readonly costEwma: EwmaMoments;
+  readonly requestsEwma: EwmaMoments;
+  readonly tokensEwma: EwmaMoments;
+  readonly errorRateEwma: EwmaMoments;
+  readonly costWindow: RollingWindowMoments;
+  readonly costMedianWindow: MedianMadWindow;
+  readonly weeklyPeak: RollingBucketMax;
+  readonly slowDrain: SlowDrainDetector;
+  caps: SpendCaps | null;
+
+  // Levels of the bucket in progress, indexed by LEVEL_*; Infinity = off.
+  private readonly levels = new Float64Array(LEVEL_COUNT);
+  private readonly fired = new Uint8Array(LEVEL_COUNT);
+  private nextCost = Infinity;
+  private nextRequests = Infinity;
+  private nextTokens = Infinity;
+  private cusumSeverity = 0; // 0 none, 2 warning, 3 critical: what was emitted for the current CUSUM run
+
+  constructor(
+    readonly accountId: string,
+    readonly keyId: string | undefined,
+    public settings: ResolvedSettings,
+    private readonly engine: EngineSettings,
+    prior: SeriesPrior,
+    state?: SeriesStateSnapshot,
+  ) {
+    const alpha = EwmaMoments.alphaForHalfLife(engine.ewmaHalfLifeBuckets);
+    const weight = engine.priors.weightBuckets;
+    this.costEwma = state ? EwmaMoments.fromState(state.costEwma) : EwmaMoments.withPrior(alpha, prior.cost, prior.costVariance, weight);
+    this.requestsEwma = state ? EwmaMoments.fromState(state.requestsEwma) : EwmaMoments.withPrior(alpha, prior.requests, prior.requests, weight);
+    this.tokensEwma = state ? EwmaMoments.fromState(state.tokensEwma) : EwmaMoments.withPrior(alpha, prior.tokens, prior.tokens * prior.tokens, weight);
+    this.errorRateEwma = state ? EwmaMoments.fromState(state.errorRateEwma) : EwmaMoments.withPrior(alpha, 0.02, 0.02, weight);
+    this.costWindow = state ? RollingWindowMoments.fromState({ capacity: engine.windowBuckets, values: state.costWindow }) : new RollingWindowMoments(engine.windowBuckets);
+    this.costMedianWindow = state ? MedianMadWindow.fromState({ capacity: engine.windowBuckets, values: state.costWindow }) : new MedianMadWindow(engine.windowBuckets);
+    this.weeklyPeak = new RollingBucketMax(DAY_MS, 8, state?.weeklyPeak);
+    const profileAlpha = EwmaMoments.alphaForHalfLife((engine.profileHalfLifeDays * DAY_MS) / (24 * engine.bucketMs));
+    this.slowDrain = new SlowDrainDetector(profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
+    this.caps = state?.caps ? new SpendCaps(state.caps) : hasCaps(settings) ? new SpendCaps() : null;
+    if (state) {
+      Object.assign(this, { bucketStart: state.bucketStart, cost: state.cost, requests: state.requests, tokens: state.tokens, errors: state.errors, ageBuckets: state.ageBuckets });
+      this.cusumSeverity = state.cusumSeverity;
+      this.fired.set(state.fired);
+      this.computeLevels();
+    }
+  }
+
+  get bucketEnd(): number {
+    return this.bucketStart + this.engine.bucketMs;
+  }
+
+  get warmingUp(): boolean {
+    return this.ageBuckets < this.engine.warmupBuckets;
+  }
+
+  /** Starts the first bucket of a brand-new series. */
+  open(bucketStart: number): void {
+    this.bucketStart = bucketStart;
+    this.computeLevels();
+  }
+
+  /**
+   * Adds one event (or one rollup row) to the bucket in progress; when `judge`, pushes the
+   * findings it triggers into `out`. The caller has rolled the bucket forward already.
+   */
+  add(time: number, cost: number, requests: number, tokens: number, errors: number, judge: boolean, out: FindingDraft[]): void {
+    this.cost += cost;
+    this.requests += requests;
+    this.tokens += tokens;
+    this.errors += errors;
+    if (this.caps !== null) {
+      this.caps.add(time, cost);
+      if (judge) this.judgeCaps(time, out);
+    }
+    if (judge && (this.cost >= this.nextCost || this.requests >= this.nextRequests || this.tokens >= this.nextTokens)) this.judgeInProgress(time, out);
+  }
+
+  /**
+   * Closes the bucket in progress (judging what is judged at close: error rate, slow drain),
+   * learns it, learns the idle buckets up to `newBucketStart` in batch, and opens that bucket.
+   */
+  roll(newBucketStart: number, judge: boolean, out: FindingDraft[]): void {
+    const bucketMs = this.engine.bucketMs;
+    this.closeBucket(judge, out);
+    const idle = Math.round((newBucketStart - this.bucketStart) / bucketMs) - 1;
+    if (idle > 0) this.learnIdle(this.bucketStart + bucketMs, idle);
+    this.bucketStart = newBucketStart;
+    this.cost = this.requests = this.tokens = this.errors = 0;
+    this.fired.fill(0);
+    this.computeLevels();
+  }
+
+  toSnapshot(): SeriesStateSnapshot {
+    return {
+      bucketStart: this.bucketStart,
+      cost: this.cost,
+      requests: this.requests,
+      tokens: this.tokens,
+      errors: this.errors,
+      ageBuckets: this.ageBuckets,
+      costEwma: this.costEwma.toState(),
+      requestsEwma: this.requestsEwma.toState(),
+      tokensEwma: this.tokensEwma.toState(),
+      errorRateEwma: this.errorRateEwma.toState(),
+      costWindow: this.costWindow.toArray(),
+      weeklyPeak: this.weeklyPeak.toState(),
+      slowDrain: this.slowDrain.toState(),
+      caps: this.caps?.toState() ?? null,
+      cusumSeverity: this.cusumSeverity,
+      fired: Array.from(this.fired),
+    };
+  }
+
+  private closeBucket(judge: boolean, out: FindingDraft[]): void {
+    const t = this.settings.thresholds;
+    const on = this.settings.detectors;
+    const closedAt = this.bucketEnd;
+    // Error rate: not monotone within a bucket, so judged only at close.
+    if (this.requests > 0) {
+      const rate = this.errors / this.requests;
+      if (judge && on.ewma && !this.warmingUp && this.requests >= t.errorRateMinRequests) {
+        const limit = Math.max(t.errorRateMin, ewmaUpperControlLimit(this.errorRateEwma.mean, this.errorRateEwma.standardDeviation, t.ewmaSigmas));
+        if (rate >= limit) {
+          out.push(
+            this.draft(closedAt, 'ewma', 'error_rate', 'warning', rate, this.errorRateEwma.mean, ewmaScore(rate, this.errorRateEwma.mean, this.errorRateEwma.standardDeviation), t.ewmaSigmas,
+              `${describeSubject(this.accountId, this.keyId)} saw ${formatNumber(rate * 100)}% of its ${this.requests} requests fail in the ${bucketLabel(this.engine.bucketMs)} ending ${new Date(closedAt).toISOString()}, usually ${formatNumber(this.errorRateEwma.mean * 100)}% (limit ${formatNumber(limit * 100)}%)`),
+          );
+        }
+      }
+      this.errorRateEwma.update(rate);
+    }
+    // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
+    const judgeCusum = judge && on.cusum && !this.warmingUp;
+    const expected = this.slowDrain.expected(this.bucketStart, this.costEwma.mean, this.costEwma.variance).mean;
+    const statistic = this.slowDrain.scoreAndLearn(this.bucketStart, this.cost, this.costEwma.mean, this.costEwma.variance, judgeCusum);
+    if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
+    // Learn the closed bucket.
+    this.costEwma.update(this.cost);
+    this.requestsEwma.update(this.requests);
+    this.tokensEwma.update(this.tokens);
+    this.costWindow.push(this.cost);
+    this.costMedianWindow.push(this.cost);
+    this.weeklyPeak.add(this.bucketStart, this.cost);
+    this.ageBuckets++;
+  }
+
+  private learnIdle(fromBucketStart: number, count: number): void {
+    this.costEwma.updateRepeated(0, count);
+    this.requestsEwma.updateRepeated(0, count);
+    this.tokensEwma.updateRepeated(0, count);
+    this.costWindow.pushRepeated(0, count);
+    this.costMedianWindow.pushRepeated(0, count);
+    this.slowDrain.learnIdle(fromBucketStart, count, this.engine.bucketMs);
+    if (this.slowDrain.statistic === 0) this.cusumSeverity = 0;
+    this.ageBuckets += count;
+  }
+
+  private judgeCusum(closedAt: number, statistic: number, expected: number, out: FindingDraft[]): void {
+    const t = this.settings.thresholds;
+    if (statistic === 0) {
+      this.cusumSeverity = 0;
+      return;
+    }
+    const excess = this.slowDrain.excessUsd;
+    const level = statistic >= t.cusumCritical && excess >= t.slowDrainMinExcessUsd ? 3 : statistic >= t.cusumWarning && excess >= t.minSpendUsd ? 2 : 0;
+    if (level <= this.cusumSeverity) return;
+    this.cusumSeverity = level;
+    const severity: Severity = level === 3 ? 'critical' : 'warning';
+    const threshold = level === 3 ? t.cusumCritical : t.cusumWarning;
+    const minutes = Math.round((closedAt - this.slowDrain.runStart) / 60_000);
+    out.push({
+      ...this.draft(closedAt, 'cusum', 'cost_usd', severity, this.cost, expected, statistic, threshold,
+        `${describeSubject(this.accountId, this.keyId)} has spent persistently above its usual ${formatUsd(expected)} per ${bucketLabel(this.engine.bucketMs)} for this hour of day: ${formatUsd(excess)} more than expected over the last ${minutes} minutes (CUSUM ${formatNumber(statistic)} ≥ ${threshold})`),
+      episodeStart: this.slowDrain.runStart,
+    });
+  }
+
+  private judgeCaps(time: number, out: FindingDraft[]): void {
+    const caps = this.caps as SpendCaps;
+    const limits = this.settings.caps;
+    if (!this.settings.detectors.cap) return;
+    this.judgeCap(time, 'hour', caps.currentHour, limits.hourUsd, 'cost_usd_hour', out);
+    this.judgeCap(time, 'day', caps.currentDay, limits.dayUsd, 'cost_usd_day', out);
+    this.judgeCap(time, 'month', caps.currentMonth, limits.monthUsd, 'cost_usd_month', out);
+  }
+
+  private judgeCap(time: number, window: 'hour' | 'day' | 'month', spent: number, cap: number | null, metric: MetricName, out: FindingDraft[]): void {
+    const caps = this.caps as SpendCaps;
+    if (cap === null) return;
+    if (spent < cap) {
+      caps.breached[window] = false;
+      return;
+    }
+    if (caps.breached[window]) return;
+    caps.breached[window] = true;
+    const span = window === 'hour' ? 'last hour' : window === 'day' ? 'last 24 hours' : 'last 30 days';
+    const capName = window === 'hour' ? 'hourly' : window === 'day' ? 'daily' : '30-day';
+    out.push(
+      this.draft(time, 'cap', metric, 'critical', spent, cap, spent / cap, 1,
+        `${describeSubject(this.accountId, this.keyId)} has spent ${formatUsd(spent)} in the ${span}, over its ${capName} cap of ${formatUsd(cap)}`),
+    );
+  }
+
+  /** Baseline of a full bucket: the larger of the EWMA mean and this hour-of-day's mean (fewer false spikes at busy hours). */
+  private spikeBaseline(): number {
+    return Math.max(this.costEwma.mean, this.slowDrain.expected(this.bucketStart, this.costEwma.mean, this.costEwma.variance).mean);
+  }
+
+  private computeLevels(): void {
+    const t = this.settings.thresholds;
+    const on = this.settings.detectors;
+    const lv = this.levels;
+    lv.fill(Infinity);
+    const warm = !this.warmingUp;
+    if (on['spike-ratio']) {
+      const baseline = this.spikeBaseline();
+      lv[LEVEL_COST_SPIKE_WARNING] = spikeRatioLevel({ baseline, ratio: t.spikeRatioWarning, floor: t.minSpendUsd });
+      lv[LEVEL_COST_SPIKE_CRITICAL] = spikeRatioLevel({
+        baseline,
+        ratio: t.spikeRatioCritical,
+        floor: warm ? t.criticalMinSpendUsd : t.warmupCriticalMinSpendUsd,
+        recentPeak: this.weeklyPeak.maxAt(this.bucketStart),
+        peakGuardFactor: t.peakGuardFactor,
+      });
+      lv[LEVEL_REQUESTS_SPIKE] = spikeRatioLevel({ baseline: this.requestsEwma.mean, ratio: t.spikeRatioWarning, floor: t.minRequests });
+      lv[LEVEL_TOKENS_SPIKE] = spikeRatioLevel({ baseline: this.tokensEwma.mean, ratio: t.spikeRatioWarning, floor: t.minTokens });
+    }
+    if (warm && on.zscore && this.costWindow.count >= 2) {
+      lv[LEVEL_COST_ZSCORE] = Math.max(t.minSpendUsd, rollingZscoreLevel(this.costWindow.mean, this.costWindow.sampleStandardDeviation(), t.zscore));
+    }
+    if (warm && on['robust-zscore'] && this.costMedianWindow.count > 0) {
+      lv[LEVEL_COST_ROBUST] = Math.max(t.minSpendUsd, robustZscoreLevel(this.costMedianWindow.median(), this.costMedianWindow.medianAbsoluteDeviation(), t.robustZscore));
+    }
+    if (warm && on.ewma) {
+      lv[LEVEL_COST_EWMA] = Math.max(t.minSpendUsd, ewmaUpperControlLimit(this.costEwma.mean, this.costEwma.standardDeviation, t.ewmaSigmas));
+      lv[LEVEL_REQUESTS_EWMA] = Math.max(t.minRequests, ewmaUpperControlLimit(this.requestsEwma.mean, this.requestsEwma.standardDeviation, t.ewmaSigmas));
+      lv[LEVEL_TOKENS_EWMA] = Math.max(t.minTokens, ewmaUpperControlLimit(this.tokensEwma.mean, this.tokensEwma.standardDeviation, t.ewmaSigmas));
+    }
+    this.updateNextLevels();
+  }
+
+  private updateNextLevels(): void {
+    const lv = this.levels;
+    const f = this.fired;
+    const pick = (i: number): number => (f[i] ? Infinity : lv[i]);
+    this.nextCost = Math.min(pick(LEVEL_COST_SPIKE_WARNING), pick(LEVEL_COST_SPIKE_CRITICAL), pick(LEVEL_COST_ZSCORE), pick(LEVEL_COST_ROBUST), pick(LEVEL_COST_EWMA));
+    this.nextRequests = Math.min(pick(LEVEL_REQUESTS_SPIKE), pick(LEVEL_REQUESTS_EWMA));
+    this.nextTokens = Math.min(pick(LEVEL_TOKENS_SPIKE), pick(LEVEL_TOKENS_EWMA));
+  }
+
+  private judgeInProgress(time: number, out: FindingDraft[]): void {
+    const t = this.settings.thresholds;
+    const lv = this.levels;
+    const f = this.fired;
+    const who = describeSubject(this.accountId, this.keyId);
+    const inBucket = `in the current ${bucketLabel(this.engine.bucketMs)}`;
+    const cost = this.cost;
+    const spent = `${who} spent ${formatUsd(cost)} ${inBucket}`;
+    const baseline = this.spikeBaseline();
+
+    if (!f[LEVEL_COST_SPIKE_CRITICAL] && cost >= lv[LEVEL_COST_SPIKE_CRITICAL]) {
+      f[LEVEL_COST_SPIKE_CRITICAL] = f[LEVEL_COST_SPIKE_WARNING] = 1;
+      out.push(this.spikeDraft(time, 'critical', cost, baseline, t.spikeRatioCritical, spent));
+    } else if (!f[LEVEL_COST_SPIKE_WARNING] && cost >= lv[LEVEL_COST_SPIKE_WARNING]) {
+      f[LEVEL_COST_SPIKE_WARNING] = 1;
+      out.push(this.spikeDraft(time, 'warning', cost, baseline, t.spikeRatioWarning, spent));
+    }
+    if (!f[LEVEL_COST_ZSCORE] && cost >= lv[LEVEL_COST_ZSCORE]) {
+      f[LEVEL_COST_ZSCORE] = 1;
+      const z = rollingZscore(cost, this.costWindow.mean, this.costWindow.sampleStandardDeviation());
+      out.push(this.draft(time, 'zscore', 'cost_usd', 'warning', cost, this.costWindow.mean, z, t.zscore,
+        `${spent}, ${formatNumber(z)} standard deviations above its recent mean of ${formatUsd(this.costWindow.mean)} (z ${formatNumber(z)} ≥ ${t.zscore})`));
+    }
+    if (!f[LEVEL_COST_ROBUST] && cost >= lv[LEVEL_COST_ROBUST]) {
+      f[LEVEL_COST_ROBUST] = 1;
+      const median = this.costMedianWindow.median();
+      const m = robustZscore(cost, median, this.costMedianWindow.medianAbsoluteDeviation());
+      out.push(this.draft(time, 'robust-zscore', 'cost_usd', 'warning', cost, median, m, t.robustZscore,
+        `${spent}, far above its recent median of ${formatUsd(median)} (modified z ${formatNumber(m)} ≥ ${t.robustZscore})`));
+    }
+    if (!f[LEVEL_COST_EWMA] && cost >= lv[LEVEL_COST_EWMA]) {
+      f[LEVEL_COST_EWMA] = 1;
+      const s = ewmaScore(cost, this.costEwma.mean, this.costEwma.standardDeviation);
+      out.push(this.draft(time, 'ewma', 'cost_usd', 'warning', cost, this.costEwma.mean, s, t.ewmaSigmas,
+        `${spent}, above its control limit of ${formatUsd(lv[LEVEL_COST_EWMA])} (EWMA mean ${formatUsd(this.costEwma.mean)} + ${t.ewmaSigmas}σ)`));
+    }
+    this.judgeCount(time, 'requests', this.requests, this.requestsEwma, LEVEL_REQUESTS_SPIKE, LEVEL_REQUESTS_EWMA, `${who} made ${formatNumber(this.requests)} requests ${inBucket}`, out);
+    this.judgeCount(time, 'tokens', this.tokens, this.tokensEwma, LEVEL_TOKENS_SPIKE, LEVEL_TOKENS_EWMA, `${who} used ${formatNumber(this.tokens)} tokens ${inBucket}`, out);
+    this.updateNextLevels();
+  }
+
+  // Requests and tokens only warn: what costs money is judged on cost.
+  private judgeCount(time: number, metric: 'requests' | 'tokens', observed: number, ewma: EwmaMoments, spikeLevel: number, ewmaLevel: number, what: string, out: FindingDraft[]): void {
+    const t = this.settings.thresholds;
+    const f = this.fired;
+    if (!f[spikeLevel] && observed >= this.levels[spikeLevel]) {
+      f[spikeLevel] = 1;
+      const ratio = spikeRatio(observed, ewma.mean);
+      out.push(this.draft(time, 'spike-ratio', metric, 'warning', observed, ewma.mean, ratio, t.spikeRatioWarning,
+        `${what}, ${formatNumber(ratio)}× its usual ${formatNumber(ewma.mean)} (spike ratio ${formatNumber(ratio)} ≥ ${t.spikeRatioWarning})`));
+    }
+    if (!f[ewmaLevel] && observed >= this.levels[ewmaLevel]) {
+      f[ewmaLevel] = 1;
+      const s = ewmaScore(observed, ewma.mean, ewma.standardDeviation);
+      out.push(this.draft(time, 'ewma', metric, 'warning', observed, ewma.mean, s, t.ewmaSigmas,
+        `${what}, above its control limit of ${formatNumber(this.levels[ewmaLevel])} (EWMA mean ${formatNumber(ewma.mean)} + ${t.ewmaSigmas}σ)`));
+    }
+  }
+
+  private spikeDraft(time: number, severity: Severity, cost: number, baseline: number, threshold: number, spent: string): FindingDraft {
+    const ratio = spikeRatio(cost, baseline);
+    const percentOver = formatNumber((ratio - 1) * 100);
+    return this.draft(time, 'spike-ratio', 'cost_usd', severity, cost, baseline, ratio, threshold,
+      `${spent}, ${percentOver}% over its usual ${formatUsd(baseline)} (spike ratio ${formatNumber(ratio)} ≥ ${threshold})`);
+  }
+
+  private draft(time: number, detector: DetectorName, metric: MetricName, severity: Severity, observed: number, expected: number, score: number, threshold: number, explanation: string): FindingDraft {
+    return {
+      time,
+      accountId: this.accountId,
+      keyId: this.keyId,
+      detector,
+      metric,
+      observed,
+      expected,
+      score,
+      threshold,
+      severity,
+      explanation,
+      episodeStart: this.bucketStart,
+      bucketStart: this.bucketStart,
+    };
+  }
+}
+
+export function hasCaps(settings: ResolvedSettings): boolean {
+  return settings.caps.hourUsd !== null || settings.caps.dayUsd !== null || settings.caps.monthUsd !== null;
+}
+
+/** Baseline a new series starts from (per bucket), weighted like `priors.weightBuckets` buckets. */
+export interface SeriesPrior {
+  cost: number;
+  costVariance: number;
+  requests: number;
+  tokens: number;
+}
+
+const DAY_MS = 86_400_000;
+const LEVEL_COST_SPIKE_WARNING = 0;
+const LEVEL_COST_SPIKE_CRITICAL = 1;
+const LEVEL_COST_ZSCORE = 2;
+const LEVEL_COST_ROBUST = 3;
+const LEVEL_COST_EWMA = 4;
+const LEVEL_REQUESTS_SPIKE = 5;
+const LEVEL_REQUESTS_EWMA = 6;
+const LEVEL_TOKENS_SPIKE = 7;
+const LEVEL_TOKENS_EWMA = 8;
+const LEVEL_COUNT = 9;
+
+export interface SeriesStateSnapshot {
+  bucketStart: number;
+  cost: number;
+  requests: number;
+  tokens: number;
+  errors: number;
+  ageBuckets: number;
+  costEwma: EwmaMomentsState;
+  requestsEwma: EwmaMomentsState;
+  tokensEwma: EwmaMomentsState;
+  errorRateEwma: EwmaMomentsState;
+  costWindow: number[];
+  weeklyPeak: { latestSlot: number | null; maxima: number[] };
+  slowDrain: SlowDrainState;
+  caps: SpendCapsState | null;
+  cusumSeverity: number;
+  fired: number[];
+}

@@ -1,0 +1,53 @@
+import type { Caps, DetectorToggles, EngineSettings, Thresholds } from './detection-policy.schema';
+
+/**
+ * Defaults chosen for "no false page per 1,000 key-days, a burst drain pages within a
+ * minute": criticals need real dollars in one bucket (criticalMinSpendUsd) AND a large
+ * ratio AND more than the key's recent peak; statistical detectors only warn.
+ */
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  minSpendUsd: 0.5,
+  criticalMinSpendUsd: 2,
+  warmupCriticalMinSpendUsd: 10,
+  spikeRatioWarning: 5,
+  spikeRatioCritical: 20,
+  peakGuardFactor: 1.5,
+  zscore: 6,
+  robustZscore: 8,
+  ewmaSigmas: 6,
+  cusumAllowance: 0.5,
+  cusumWarning: 15,
+  cusumCritical: 30,
+  slowDrainMinExcessUsd: 1,
+  minRequests: 30,
+  minTokens: 50_000,
+  errorRateMin: 0.5,
+  errorRateMinRequests: 20,
+  noveltyCriticalSpendUsd: 5,
+};
+
+/** No cap by default: a cap is a business decision, a default one would page big users. */
+export const DEFAULT_CAPS: Caps = { hourUsd: null, dayUsd: null, monthUsd: null };
+
+export const DEFAULT_DETECTORS: DetectorToggles = {
+  zscore: true,
+  'robust-zscore': true,
+  ewma: true,
+  'spike-ratio': true,
+  cap: true,
+  novelty: true,
+  cusum: true,
+};
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  bucketMs: 60_000,
+  windowBuckets: 60,
+  ewmaHalfLifeBuckets: 360,
+  profileHalfLifeDays: 7,
+  warmupBuckets: 30,
+  noveltyHorizonDays: 30,
+  noveltyWarmupHours: 24,
+  noveltyMaxValues: 32,
+  noveltySpendWindowMinutes: 60,
+  priors: { keyCostPerBucketUsd: 0.05, keyRequestsPerBucket: 2, keyTokensPerBucket: 2000, weightBuckets: 60 },
+};

@@ -1,0 +1,3 @@
+export * from './detection-policy';
+export * from './detection-policy.schema';
+export * from './default-detection-policy';
