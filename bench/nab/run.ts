@@ -60,9 +60,9 @@ function main(): void {
     const cells = results.map((r) => pad(`${r.normalised.toFixed(2)} (θ=${r.threshold.toPrecision(4)})`, 22));
     console.log(`${pad(detector, 22)}${cells.join('')}${seconds.toFixed(2)}`);
   }
-  console.log('\nper profile: TP / FP / FN at the chosen threshold');
+  console.log('\nper profile: TP / FP / FN at the chosen threshold θ (full precision)');
   for (const { detector, results } of table) {
-    console.log(`${pad(detector, 22)}${results.map((r) => pad(`${r.truePositives} / ${r.falsePositives} / ${r.falseNegatives}`, 22)).join('')}`);
+    console.log(`${pad(detector, 22)}${results.map((r) => `${r.truePositives} / ${r.falsePositives} / ${r.falseNegatives} θ=${r.threshold}`).join('   ')}`);
   }
   console.log(`\nresult files: ${outDir}/<detector>/<category>/<file>.csv`);
 }
