@@ -10,7 +10,9 @@
 #   link are fetched with apt-get download from bookworm and unpacked with dpkg-deb -x into
 #   .services/clickhouse/root/. Fails loudly; never skips.
 #   (SPENDGUARD_CLICKHOUSE_FROM_DEBS=1 forces that path, to test it on bookworm.)
-# - Kafka 4.1.1 jars from Maven Central via services/kafka/pom.xml into .services/kafka/libs.
+# - Kafka 4.1.1 jars from Maven Central via services/kafka/pom.xml into .services/kafka/libs
+#   (maven output: .services/kafka/logs/maven.log; SPENDGUARD_MAVEN_ARGS adds maven flags,
+#   e.g. -Dmaven.repo.local=/tmp/m2 to time a cold resolve).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -111,9 +113,14 @@ if ! kafka_libs_ready; then
   log "Kafka $KAFKA_VERSION: resolving jars from Maven Central into $KAFKA_LIBS"
   rm -rf "$KAFKA_LIBS"
   mkdir -p "$KAFKA_LIBS"
-  mvn -q -B -Dstyle.color=never -f "$SG_ROOT/services/kafka/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime \
-    || die "maven could not resolve services/kafka/pom.xml"
+  mkdir -p "$KAFKA_DIR/logs"
+  # shellcheck disable=SC2086 # SPENDGUARD_MAVEN_ARGS is a list of extra maven flags
+  if ! mvn -B -Dstyle.color=never ${SPENDGUARD_MAVEN_ARGS:-} -f "$SG_ROOT/services/kafka/pom.xml" \
+    dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS" -DincludeScope=runtime \
+    >"$KAFKA_DIR/logs/maven.log" 2>&1; then
+    tail -n 40 "$KAFKA_DIR/logs/maven.log" >&2
+    die "maven could not resolve services/kafka/pom.xml; see $KAFKA_DIR/logs/maven.log"
+  fi
   ls "$KAFKA_LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing in $KAFKA_LIBS"
   kafka_pom_stamp >"$KAFKA_LIBS/.stamp"
 fi
