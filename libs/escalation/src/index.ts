@@ -15,3 +15,5 @@ export * from './webhooks/webhook-transport';
 export * from './webhooks/delivery-store';
 export * from './webhooks/webhook-dispatcher';
 export * from './webhooks/webhook-payload';
+export * from './pagerduty/pagerduty-event';
+export * from './pagerduty/pagerduty-client';
