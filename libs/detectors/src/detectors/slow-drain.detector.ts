@@ -7,9 +7,9 @@ import { UpperCusum } from '../stats/cusum';
  * z = (x − μ_h) / s_h, where μ_h, σ²_h are exponentially weighted mean and variance of the
  * buckets in the same UTC hour of day, split weekday/weekend (48 profiles), so daily and
  * weekly cycles do not look like drift. s_h = max(σ_h, ½·μ_h): a very steady key still needs
- * a relative shift, not a cent, to move the statistic. z is clipped at 3 so a single batch
- * job adds at most 2.5 to the statistic; only a run of elevated buckets reaches the
- * threshold. The dollars above the baseline since the statistic left zero are summed so a
+ * a relative shift, not a cent, to move the statistic. z is clipped at 1.5 so a bucket adds at most
+ * 1.5 − k to the statistic: with k = 0.5 the critical level 40 needs 40 consecutive elevated
+ * minutes, longer than the batch jobs of normal traffic; only a sustained drain reaches it. The dollars above the baseline since the statistic left zero are summed so a
  * slow drain of pennies does not page.
  * Reference: Montgomery, "Introduction to Statistical Quality Control", §9.1 (tabular CUSUM);
  * seasonal baselines as in Hochenbaum et al. 2017 (Twitter's S-H-ESD), simplified.
@@ -55,7 +55,9 @@ export class SlowDrainDetector {
 
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
   scoreAndLearn(bucketStart: number, value: number, fallbackMean: number, fallbackVariance: number, judge: boolean): number {
-    if (judge) {
+    // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
+    // judging against the overall mean would read the daily cycle as drift.
+    if (judge && this.profileCount[profileIndex(bucketStart)] >= MIN_PROFILE_COUNT) {
       const { mean, scale } = this.expected(bucketStart, fallbackMean, fallbackVariance);
       const before = this.cusum.statistic;
       const after = this.cusum.update((value - mean) / scale);
@@ -128,7 +130,7 @@ export function profileIndex(time: number): number {
 }
 
 const PROFILES = 48;
-const MAX_STEP = 3;
+const MAX_STEP = 1.5;
 const MIN_PROFILE_COUNT = 60;
 const MIN_SCALE_USD = 1e-4;
 const HOUR_MS = 3_600_000;

@@ -81,6 +81,11 @@ export class SeriesState {
     return this.bucketStart + this.engine.bucketMs;
   }
 
+  /** Less than `matureHours` of history: no weekly peak or hour profile yet, so criticals need more dollars. */
+  get young(): boolean {
+    return this.ageBuckets * this.engine.bucketMs < this.engine.matureHours * 3_600_000;
+  }
+
   get warmingUp(): boolean {
     return this.ageBuckets < this.engine.warmupBuckets;
   }
@@ -250,7 +255,7 @@ export class SeriesState {
       lv[LEVEL_COST_SPIKE_CRITICAL] = spikeRatioLevel({
         baseline,
         ratio: t.spikeRatioCritical,
-        floor: warm ? t.criticalMinSpendUsd : t.warmupCriticalMinSpendUsd,
+        floor: this.young ? t.warmupCriticalMinSpendUsd : t.criticalMinSpendUsd,
         recentPeak: this.weeklyPeak.maxAt(this.bucketStart),
         peakGuardFactor: t.peakGuardFactor,
       });

@@ -12,7 +12,7 @@ const nonNegative = z.number().finite().nonnegative();
 export const thresholdsShape = {
   minSpendUsd: nonNegative.describe('A bucket costing less than this never yields a cost finding ("pennies never page").'),
   criticalMinSpendUsd: nonNegative.describe('A spike pages (critical) only when the bucket cost is at least this.'),
-  warmupCriticalMinSpendUsd: nonNegative.describe('Same as criticalMinSpendUsd while the key or account is still warming up (borrowed prior).'),
+  warmupCriticalMinSpendUsd: nonNegative.describe('Same as criticalMinSpendUsd during the first matureHours of a key or account (no peak or hour profile yet).'),
   spikeRatioWarning: positive.describe('Bucket value / baseline at or above which a spike is a warning.'),
   spikeRatioCritical: positive.describe('Bucket cost / baseline at or above which a spike is critical (with the spend floor).'),
   peakGuardFactor: nonNegative.describe('A critical spike must also exceed this × the highest bucket cost of the last 7 days (bursty batch jobs do not page). 0 disables.'),
@@ -63,6 +63,7 @@ const engineSettings = z.strictObject({
   ewmaHalfLifeBuckets: positive.describe('Half-life of the EWMA baseline, in buckets.'),
   profileHalfLifeDays: positive.describe('Half-life of the hour-of-day baseline used by the slow-drain CUSUM, in days.'),
   warmupBuckets: z.number().int().nonnegative().describe('Buckets a key or account must have lived before window detectors judge it.'),
+  matureHours: nonNegative.describe('Until a key or account has this much history, a spike needs warmupCriticalMinSpendUsd to be critical.'),
   noveltyHorizonDays: positive.describe('A value unseen for this long counts as new again.'),
   noveltyWarmupHours: nonNegative.describe('A key younger than this learns its models/IPs without findings (everything is new to a new key).'),
   noveltyMaxValues: z.number().int().min(1).max(4096).describe('Values remembered per key and attribute; a key that keeps overflowing this is too diverse for novelty to mean anything.'),
