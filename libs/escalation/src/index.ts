@@ -17,3 +17,4 @@ export * from './webhooks/webhook-dispatcher';
 export * from './webhooks/webhook-payload';
 export * from './pagerduty/pagerduty-event';
 export * from './pagerduty/pagerduty-client';
+export * from './escalation-executor';
