@@ -15,8 +15,8 @@ import { UpperCusum } from '../stats/cusum';
  * seasonal baselines as in Hochenbaum et al. 2017 (Twitter's S-H-ESD), simplified.
  *
  * Learning: every closed bucket updates its hour profile (score first, then learn). Until
- * a profile has seen `minProfileCount` buckets, the overall baseline given by the caller is
- * used instead.
+ * a profile has seen 60 buckets it is not judged (and `expectedMean` falls back to the
+ * caller's overall baseline).
  */
 export class SlowDrainDetector {
   private readonly profileMean: Float64Array;
@@ -45,20 +45,19 @@ export class SlowDrainDetector {
   }
 
   /** Baseline for the bucket starting at `bucketStart`, falling back to `fallback` while the profile is young. */
-  expected(bucketStart: number, fallbackMean: number, fallbackVariance: number): { mean: number; scale: number } {
+  expectedMean(bucketStart: number, fallbackMean: number): number {
     const p = profileIndex(bucketStart);
-    const young = this.profileCount[p] < MIN_PROFILE_COUNT;
-    const mean = young ? fallbackMean : this.profileMean[p];
-    const variance = young ? fallbackVariance : this.profileVariance[p];
-    return { mean, scale: Math.max(Math.sqrt(variance), 0.5 * mean, MIN_SCALE_USD) };
+    return this.profileCount[p] < MIN_PROFILE_COUNT ? fallbackMean : this.profileMean[p];
   }
 
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
-  scoreAndLearn(bucketStart: number, value: number, fallbackMean: number, fallbackVariance: number, judge: boolean): number {
+  scoreAndLearn(bucketStart: number, value: number, judge: boolean): number {
     // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
     // judging against the overall mean would read the daily cycle as drift.
-    if (judge && this.profileCount[profileIndex(bucketStart)] >= MIN_PROFILE_COUNT) {
-      const { mean, scale } = this.expected(bucketStart, fallbackMean, fallbackVariance);
+    const p = profileIndex(bucketStart);
+    if (judge && this.profileCount[p] >= MIN_PROFILE_COUNT) {
+      const mean = this.profileMean[p];
+      const scale = Math.max(Math.sqrt(this.profileVariance[p]), 0.5 * mean, MIN_SCALE_USD);
       const before = this.cusum.statistic;
       const after = this.cusum.update((value - mean) / scale);
       if (after === 0) this.excessUsd = 0;
@@ -67,7 +66,7 @@ export class SlowDrainDetector {
         this.excessUsd += value - mean;
       }
     }
-    this.learn(profileIndex(bucketStart), value, 1);
+    this.learn(p, value, 1);
     return this.cusum.statistic;
   }
 

@@ -168,8 +168,8 @@ export class SeriesState {
     }
     // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
     const judgeCusum = judge && on.cusum && !this.warmingUp;
-    const expected = this.slowDrain.expected(this.bucketStart, this.costEwma.mean, this.costEwma.variance).mean;
-    const statistic = this.slowDrain.scoreAndLearn(this.bucketStart, this.cost, this.costEwma.mean, this.costEwma.variance, judgeCusum);
+    const expected = this.slowDrain.expectedMean(this.bucketStart, this.costEwma.mean);
+    const statistic = this.slowDrain.scoreAndLearn(this.bucketStart, this.cost, judgeCusum);
     if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
     // Learn the closed bucket.
     this.costEwma.update(this.cost);
@@ -240,7 +240,7 @@ export class SeriesState {
 
   /** Baseline of a full bucket: the larger of the EWMA mean and this hour-of-day's mean (fewer false spikes at busy hours). */
   private spikeBaseline(): number {
-    return Math.max(this.costEwma.mean, this.slowDrain.expected(this.bucketStart, this.costEwma.mean, this.costEwma.variance).mean);
+    return Math.max(this.costEwma.mean, this.slowDrain.expectedMean(this.bucketStart, this.costEwma.mean));
   }
 
   private computeLevels(): void {
@@ -279,10 +279,11 @@ export class SeriesState {
   private updateNextLevels(): void {
     const lv = this.levels;
     const f = this.fired;
-    const pick = (i: number): number => (f[i] ? Infinity : lv[i]);
-    this.nextCost = Math.min(pick(LEVEL_COST_SPIKE_WARNING), pick(LEVEL_COST_SPIKE_CRITICAL), pick(LEVEL_COST_ZSCORE), pick(LEVEL_COST_ROBUST), pick(LEVEL_COST_EWMA));
-    this.nextRequests = Math.min(pick(LEVEL_REQUESTS_SPIKE), pick(LEVEL_REQUESTS_EWMA));
-    this.nextTokens = Math.min(pick(LEVEL_TOKENS_SPIKE), pick(LEVEL_TOKENS_EWMA));
+    let cost = Infinity;
+    for (let i = LEVEL_COST_SPIKE_WARNING; i <= LEVEL_COST_EWMA; i++) if (!f[i] && lv[i] < cost) cost = lv[i];
+    this.nextCost = cost;
+    this.nextRequests = Math.min(f[LEVEL_REQUESTS_SPIKE] ? Infinity : lv[LEVEL_REQUESTS_SPIKE], f[LEVEL_REQUESTS_EWMA] ? Infinity : lv[LEVEL_REQUESTS_EWMA]);
+    this.nextTokens = Math.min(f[LEVEL_TOKENS_SPIKE] ? Infinity : lv[LEVEL_TOKENS_SPIKE], f[LEVEL_TOKENS_EWMA] ? Infinity : lv[LEVEL_TOKENS_EWMA]);
   }
 
   private judgeInProgress(time: number, out: FindingDraft[]): void {

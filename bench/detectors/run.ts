@@ -1,0 +1,104 @@
+/**
+ * Detector speed: events/s of the whole DetectionEngine on one core, and heap per tracked key.
+ * Run: node --expose-gc --import tsx bench/detectors/run.ts [events=3000000] [keys=10000] [runs=5]
+ *
+ * Events are generated once up front (seeded), spread over 10,000 keys in 1,000 accounts,
+ * about 6 hours of event time with daily-cycle rates, so buckets close and baselines learn
+ * as in production. The baseline in the same run is a loop that reads the same fields of
+ * every event (what any consumer pays), so the ratio shows the engine's own cost.
+ */
+import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
+import { DetectionEngine } from '@spendguard/detectors';
+import { mulberry32 } from '@spendguard/detectors/testing/seeded-random';
+
+const totalEvents = Number(process.argv[2] ?? 3_000_000);
+const keyCount = Number(process.argv[3] ?? 10_000);
+const runs = Number(process.argv[4] ?? 5);
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function makeEvents(): UsageEvent[] {
+  const random = mulberry32(2026);
+  const start = Date.UTC(2026, 0, 5, 6);
+  const spanMs = 6 * 3_600_000;
+  const models = ['small-model', 'mid-model', 'large-model'];
+  const events = new Array<UsageEvent>(totalEvents);
+  for (let i = 0; i < totalEvents; i++) {
+    const k = Math.floor(random() ** 2 * keyCount); // skewed: a few keys are busy, most are quiet
+    events[i] = {
+      id: `e${i}`,
+      time: start + Math.floor((i / totalEvents) * spanMs),
+      accountId: `acct-${k % 1000}`,
+      keyId: `key-${k}`,
+      model: models[k % 3],
+      provider: 'p',
+      inputTokens: 400,
+      outputTokens: 150,
+      costUsd: 0.001 + random() * 0.01,
+      status: random() < 0.01 ? 500 : 200,
+      latencyMs: 200,
+      ip: `10.${k % 200}.0.${random() < 0.001 ? 9 : 1}`,
+      country: 'DE',
+      userAgent: 'sdk/1.0',
+      gatewayId: 'gw',
+      attributes: {},
+    };
+  }
+  return events;
+}
+
+function baselineLoop(events: UsageEvent[]): number {
+  let checksum = 0;
+  for (const e of events) checksum += e.costUsd + e.inputTokens + e.outputTokens + e.status + e.time + e.keyId.length + e.model.length + e.ip.length;
+  return checksum;
+}
+
+function engineLoop(events: UsageEvent[]): { engine: DetectionEngine; findings: number } {
+  const engine = new DetectionEngine();
+  let findings = 0;
+  for (const e of events) findings += engine.observe(e).length;
+  return { engine, findings };
+}
+
+function timeIt<T>(fn: () => T): { seconds: number; result: T } {
+  const t0 = process.hrtime.bigint();
+  const result = fn();
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, result };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const events = makeEvents();
+const baselineRates: number[] = [];
+const engineRates: number[] = [];
+let lastFindings = 0;
+for (let r = 0; r < runs; r++) {
+  gc?.();
+  const b = timeIt(() => baselineLoop(events));
+  baselineRates.push(events.length / b.seconds);
+  gc?.();
+  const e = timeIt(() => engineLoop(events));
+  engineRates.push(events.length / e.seconds);
+  lastFindings = e.result.findings;
+}
+
+// Memory per tracked key: heap after building one engine minus heap without it, after forced GC.
+let memoryPerKey = NaN;
+let trackedKeys = 0;
+if (gc) {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const { engine } = engineLoop(events);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  trackedKeys = engine.trackedKeys;
+  memoryPerKey = (after - before) / trackedKeys;
+  if (engine.now < 0) console.log('unreachable'); // keeps `engine` alive until after the measurement
+}
+
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+console.log(`events: ${fmt(events.length)}, keys: ${fmt(keyCount)}, runs: ${runs}, node ${process.version}`);
+console.log(`baseline (read event fields):  median ${fmt(median(baselineRates))} events/s`);
+console.log(`DetectionEngine.observe:        median ${fmt(median(engineRates))} events/s  (runs: ${engineRates.map(fmt).join(', ')})`);
+console.log(`engine / baseline throughput:   ${(median(engineRates) / median(baselineRates)).toFixed(3)}`);
+console.log(`findings per run: ${fmt(lastFindings)}`);
+console.log(gc ? `memory per tracked key: ${fmt(memoryPerKey)} bytes (${fmt(trackedKeys)} keys, accounts included)` : 'memory per key: run with node --expose-gc to measure');
