@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig, type AppConfig } from '@spendguard/config';
 import { createApiApp } from '../../apps/api/src/create-api-app';
@@ -70,7 +70,8 @@ export function spawnWorker(env: Record<string, string>): ChildProcess & { outpu
 }
 
 export function clickhouseFor(config: AppConfig): ClickHouseClient {
-  return createClient({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE });
+  // Tests poll before the app has created its database; those expected errors are not logged.
+  return createClient({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, log: { level: ClickHouseLogLevel.OFF } });
 }
 
 export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
