@@ -3,14 +3,14 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
+import { CLICKHOUSE_CLIENT } from './clickhouse.tokens';
+import { KeyStatusAuditRepository } from './key-status-audit.repository';
 import { createClickHouseClient, createDatabase, type ClickHouseConnectionOptions } from './clickhouse-connection';
 import { MIGRATIONS } from './migrations';
 import { dropExpiredPartitions } from './retention';
 import { runMigrations } from './run-migrations';
 import { UsageEventsRepository } from './usage-events.repository';
 
-/** Injection token of the client bound to spendguard's database, migrated. */
-export const CLICKHOUSE_CLIENT = Symbol('CLICKHOUSE_CLIENT');
 
 export function connectionOptions(config: AppConfig): ClickHouseConnectionOptions {
   return {
@@ -73,9 +73,10 @@ export class RetentionJob {
   providers: [
     { provide: CLICKHOUSE_CLIENT, inject: [APP_CONFIG], useFactory: connect },
     { provide: UsageEventsRepository, inject: [CLICKHOUSE_CLIENT], useFactory: (c: ClickHouseClient) => new UsageEventsRepository(c) },
+    KeyStatusAuditRepository,
     ClickHouseLifecycle,
   ],
-  exports: [CLICKHOUSE_CLIENT, UsageEventsRepository],
+  exports: [CLICKHOUSE_CLIENT, UsageEventsRepository, KeyStatusAuditRepository],
 })
 export class ClickHouseModule {}
 

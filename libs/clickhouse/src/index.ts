@@ -1,5 +1,7 @@
 export * from './clickhouse-connection';
 export * from './clickhouse.module';
+export * from './clickhouse.tokens';
+export * from './key-status-audit.repository';
 export * from './migrations';
 export * from './retention';
 export * from './run-migrations';

@@ -36,6 +36,7 @@ export const configVariables = {
   TOPIC_USAGE_EVENTS_DLQ: z.string().default(DEFAULT_TOPICS.usageEventsDeadLetter).describe('Dead-letter topic for invalid usage events'),
   TOPIC_FINDINGS: z.string().default(DEFAULT_TOPICS.findings).describe('Topic detector findings are published to'),
   TOPIC_KEY_STATUS: z.string().default(DEFAULT_TOPICS.keyStatus).describe('Compacted topic of key suspensions, consumed by gateways'),
+  TOPIC_CONTROL_COMMANDS: z.string().default(DEFAULT_TOPICS.controlCommands).describe('Topic the api sends incident and policy commands to the worker on'),
   TOPIC_PARTITIONS: int(4, 1).describe('Partitions of topics spendguard creates'),
 
   CLICKHOUSE_URL: z.url().default('http://127.0.0.1:8123').describe('ClickHouse HTTP endpoint'),
@@ -64,13 +65,34 @@ export const configVariables = {
   SINK_RETRY_MAX_MS: int(30_000, 100).describe('Longest backoff between ClickHouse retries'),
   SINK_DEDUPE_IDS: int(1_000_000, 0).describe('Recently inserted event ids the sink remembers to drop resends'),
 
+  DETECT_GROUP_ID: z.string().default('spendguard-detect').describe('Consumer group of the detect role'),
+  DETECTION_POLICY_FILE: z.string().optional().describe('JSON detection policy (thresholds, caps per account/key); defaults protect every key'),
+  DETECT_SNAPSHOT_INTERVAL_MS: int(10_000, 100).describe('How often the detect role saves its state and commits offsets'),
+
+  ESCALATE_GROUP_ID: z.string().default('spendguard-escalate').describe('Consumer group of the escalate role'),
+  ROUTING_POLICY_FILE: z.string().optional().describe('JSON routing policy: which severities go to which webhooks / PagerDuty, auto-suspend per account'),
+  WEBHOOK_ENDPOINTS_FILE: z.string().optional().describe('JSON list of webhook endpoints [{id, url, secret}] (secrets: sensitive)'),
+  WEBHOOK_ALLOW_HTTP: z.stringbool().default(false).describe('Allow http:// webhook targets (https only by default)'),
+  WEBHOOK_ALLOW_CIDRS: list.default([]).describe('Private-network CIDRs webhook targets may resolve to (refused by default)'),
+  WEBHOOK_RETRY_SCHEDULE_SECONDS: list
+    .pipe(z.array(z.coerce.number<string>().min(0)).min(1))
+    .default([0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400])
+    .describe('Delay before each webhook attempt (Standard Webhooks schedule by default)'),
+  WEBHOOK_TIMEOUT_MS: int(15_000, 100).describe('Webhook request timeout'),
+  PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com').describe('PagerDuty Events API v2 base URL'),
+  PAGERDUTY_ROUTING_KEY: z.string().length(32).optional().describe('Default PagerDuty integration key for critical incidents (sensitive)'),
+  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000').describe('Base URL of the api, for links in pages and webhooks'),
+  INCIDENT_QUIET_MINUTES: int(15, 1).describe('Minutes without findings after which an incident auto-resolves'),
+  INCIDENT_COOLDOWN_MINUTES: int(60, 0).describe('A finding this soon after a resolution reopens the incident instead of a new one'),
+  REPORTS_PER_MINUTE: int(10, 1).describe('Abuse reports accepted per client IP per minute'),
+
   RETENTION_DAYS: int(90, 1).describe('Days of usage events kept in ClickHouse'),
   RETENTION_CRON: z.string().default('17 3 * * *').describe('When the retention job drops old partitions (cron, UTC)'),
 
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log').describe('Lowest log level printed'),
 };
 
-export const SENSITIVE_VARIABLES = new Set(['CLICKHOUSE_PASSWORD', 'INGEST_TOKENS', 'ADMIN_TOKENS']);
+export const SENSITIVE_VARIABLES = new Set(['CLICKHOUSE_PASSWORD', 'INGEST_TOKENS', 'ADMIN_TOKENS', 'PAGERDUTY_ROUTING_KEY']);
 
 export const configSchema = z.object(configVariables);
 export type AppConfig = z.output<typeof configSchema>;

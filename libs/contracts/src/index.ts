@@ -1,3 +1,4 @@
+export * from './control-command';
 export * from './finding';
 export * from './key-status';
 export * from './secret-scan';

@@ -4,6 +4,7 @@ export const DEFAULT_TOPICS = {
   usageEventsDeadLetter: 'usage-events-dlq',
   findings: 'findings',
   keyStatus: 'key-status',
+  controlCommands: 'control-commands',
 } as const;
 
 /** Header names spendguard sets on Kafka messages. */

@@ -1,2 +1,5 @@
 export * from './kafka-client';
+export * from './kafka-producer.service';
+export * from './kafka-topics';
 export * from './kafka.module';
+export * from './key-status.publisher';
