@@ -52,6 +52,17 @@ export function parseSeriesCsv(name: string, text: string): NabSeries {
   return { name, timestamps, rawValues, values };
 }
 
+/**
+ * Event time in ms of a NAB timestamp `YYYY-MM-DD HH:MM:SS` (naive local time, read as UTC so
+ * every day has 24 hours and "the same time yesterday" is exactly 86,400,000 ms earlier).
+ * @throws Error on any other format.
+ */
+export function timestampMs(timestamp: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(timestamp) ? Date.parse(`${timestamp.replace(' ', 'T')}Z`) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new Error(`not a NAB timestamp "YYYY-MM-DD HH:MM:SS": ${timestamp}`);
+  return ms;
+}
+
 export function readSeries(dataDir: string, name: string): NabSeries {
   return parseSeriesCsv(name, readFileSync(join(dataDir, name), 'utf8'));
 }

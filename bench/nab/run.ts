@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NAB_DETECTORS } from './detectors';
-import { listSeries, readLabels, readProfiles, readSeries, writeResult } from './nab-files';
+import { listSeries, readLabels, readProfiles, readSeries, timestampMs, writeResult } from './nab-files';
 import { scoreDetector, type ProfileResult, type ScoredFile } from './scorer';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -45,7 +45,7 @@ function main(): void {
     const started = process.hrtime.bigint();
     const files: ScoredFile[] = series.map((s) => {
       const scorer = NAB_DETECTORS[detector]();
-      const scores = s.values.map((value) => scorer.scoreThenLearn(value));
+      const scores = s.values.map((value, i) => scorer.scoreThenLearn(value, timestampMs(s.timestamps[i])));
       writeResult(outDir, detector, s, scores);
       return { name: s.name, timestamps: s.timestamps, scores, windows: labels.get(s.name) ?? [] };
     });

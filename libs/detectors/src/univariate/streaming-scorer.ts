@@ -5,7 +5,7 @@
  */
 export interface StreamingAnomalyScorer {
   /** Scores `value` against the state before it, then learns `value`. Returns a score in [0, 1]. */
-  scoreThenLearn(value: number): number;
+  scoreThenLearn(value: number, timestampMs?: number): number;
 }
 
 /** Runs a fresh scorer over a whole series and returns one score per value, in order. */
