@@ -17,7 +17,13 @@
  * models.observe('gpt-4o', 10, true); // => entry { novel: false }
  */
 export class NoveltyMemory {
-  private readonly entries = new Map<string, NoveltyEntry>();
+  // Most keys use one model, IP, country and user agent: the first value lives in
+  // `lastValue`/`lastEntry` and the Map is only created when a second value arrives.
+  // `lastValue`/`lastEntry` also cache the latest lookup, so a repeated value costs one
+  // string comparison instead of a hash lookup.
+  private entries: Map<string, NoveltyEntry> | null = null;
+  private lastValue: string | undefined = undefined;
+  private lastEntry: NoveltyEntry | undefined = undefined;
   saturated = false;
 
   constructor(private readonly options: { maxValues: number; horizonMs: number; spendWindowMs: number }) {}
@@ -28,7 +34,15 @@ export class NoveltyMemory {
    * for spend (false during the key's warm-up).
    */
   observe(value: string, time: number, reportable: boolean): NoveltyEntry {
-    let entry = this.entries.get(value);
+    let entry: NoveltyEntry | undefined;
+    if (value === this.lastValue) entry = this.lastEntry;
+    else if (this.entries !== null) {
+      entry = this.entries.get(value);
+      if (entry !== undefined) {
+        this.lastValue = value;
+        this.lastEntry = entry;
+      }
+    }
     if (entry !== undefined && time - entry.lastSeen <= this.options.horizonMs) {
       entry.novel = false;
       // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
@@ -36,11 +50,16 @@ export class NoveltyMemory {
       return entry;
     }
     if (entry === undefined) {
-      if (this.entries.size >= this.options.maxValues) this.evictLeastRecent(time);
+      if (this.size >= this.options.maxValues) this.evictLeastRecent(time);
       entry = { firstSeen: time, lastSeen: time, novel: true, trackedSpendUsd: 0, trackSpend: reportable, escalated: false };
-      this.entries.set(value, entry);
+      this.insert(value, entry);
     } else {
-      Object.assign(entry, { firstSeen: time, lastSeen: time, novel: true, trackedSpendUsd: 0, trackSpend: reportable, escalated: false });
+      entry.firstSeen = time;
+      entry.lastSeen = time;
+      entry.novel = true;
+      entry.trackedSpendUsd = 0;
+      entry.trackSpend = reportable;
+      entry.escalated = false;
     }
     return entry;
   }
@@ -53,31 +72,51 @@ export class NoveltyMemory {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries !== null ? this.entries.size : this.lastValue !== undefined ? 1 : 0;
   }
 
   toState(): NoveltyMemoryState {
+    if (this.entries === null) return { saturated: this.saturated, entries: this.lastValue !== undefined ? [[this.lastValue, { ...(this.lastEntry as NoveltyEntry) }]] : [] };
     return { saturated: this.saturated, entries: Array.from(this.entries, ([value, e]) => [value, { ...e }]) };
   }
 
   static fromState(options: { maxValues: number; horizonMs: number; spendWindowMs: number }, state: NoveltyMemoryState): NoveltyMemory {
     const m = new NoveltyMemory(options);
     m.saturated = state.saturated;
-    for (const [value, e] of state.entries) m.entries.set(value, { ...e });
+    for (const [value, e] of state.entries) m.insert(value, { ...e });
     return m;
+  }
+
+  /** Adds a value not in memory (insertion order is kept: it breaks ties on eviction). */
+  private insert(value: string, entry: NoveltyEntry): void {
+    if (this.entries === null && this.lastValue !== undefined) {
+      this.entries = new Map();
+      this.entries.set(this.lastValue, this.lastEntry as NoveltyEntry);
+    }
+    if (this.entries !== null) this.entries.set(value, entry);
+    this.lastValue = value;
+    this.lastEntry = entry;
   }
 
   private evictLeastRecent(time: number): void {
     let oldestValue: string | undefined;
     let oldestSeen = Infinity;
-    for (const [value, e] of this.entries) {
-      if (e.lastSeen < oldestSeen) {
-        oldestSeen = e.lastSeen;
-        oldestValue = value;
+    if (this.entries === null) {
+      if (this.lastValue === undefined) return;
+      oldestValue = this.lastValue;
+      oldestSeen = (this.lastEntry as NoveltyEntry).lastSeen;
+      this.lastValue = this.lastEntry = undefined;
+    } else {
+      for (const [value, e] of this.entries) {
+        if (e.lastSeen < oldestSeen) {
+          oldestSeen = e.lastSeen;
+          oldestValue = value;
+        }
       }
+      if (oldestValue === undefined) return;
+      this.entries.delete(oldestValue);
+      if (oldestValue === this.lastValue) this.lastValue = this.lastEntry = undefined;
     }
-    if (oldestValue === undefined) return;
-    this.entries.delete(oldestValue);
     if (time - oldestSeen <= this.options.horizonMs) this.saturated = true;
   }
 }

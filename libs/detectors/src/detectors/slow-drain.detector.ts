@@ -46,15 +46,23 @@ export class SlowDrainDetector {
 
   /** Baseline for the bucket starting at `bucketStart`, falling back to `fallback` while the profile is young. */
   expectedMean(bucketStart: number, fallbackMean: number): number {
-    const p = profileIndex(bucketStart);
-    return this.profileCount[p] < MIN_PROFILE_COUNT ? fallbackMean : this.profileMean[p];
+    return this.expectedMeanAt(profileIndex(bucketStart), fallbackMean);
+  }
+
+  /** `expectedMean` for a precomputed `profileIndex(bucketStart)`. */
+  expectedMeanAt(profile: number, fallbackMean: number): number {
+    return this.profileCount[profile] < MIN_PROFILE_COUNT ? fallbackMean : this.profileMean[profile];
   }
 
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
   scoreAndLearn(bucketStart: number, value: number, judge: boolean): number {
+    return this.scoreAndLearnAt(profileIndex(bucketStart), bucketStart, value, judge);
+  }
+
+  /** `scoreAndLearn` for a precomputed `profileIndex(bucketStart)`. */
+  scoreAndLearnAt(p: number, bucketStart: number, value: number, judge: boolean): number {
     // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
     // judging against the overall mean would read the daily cycle as drift.
-    const p = profileIndex(bucketStart);
     if (judge && this.profileCount[p] >= MIN_PROFILE_COUNT) {
       const mean = this.profileMean[p];
       const scale = Math.max(Math.sqrt(this.profileVariance[p]), 0.5 * mean, MIN_SCALE_USD);
@@ -112,7 +120,7 @@ export class SlowDrainDetector {
       remaining--;
     }
     if (remaining === 0) return;
-    const decay = Math.pow(1 - this.alpha, remaining);
+    const decay = remaining === 1 ? 1 - this.alpha : Math.pow(1 - this.alpha, remaining); // pow(x, 1) is x exactly
     const delta0 = this.profileMean[p] - value;
     this.profileVariance[p] = decay * (this.profileVariance[p] + delta0 * delta0 * (1 - decay));
     this.profileMean[p] = value + decay * delta0;

@@ -14,16 +14,29 @@ import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './serie
  * Dedupe: a (key or account, detector, metric) yields at most one finding per bucket, and a
  * second one only when severity rises; caps report once per breach, CUSUM once per run,
  * novelty once per value.
- * Cost: O(1) amortised per event (a few Map lookups and comparisons); detectors run only
- * when a precomputed level is crossed or a bucket closes.
+ * Cost: O(1) amortised per event and allocation-free unless a finding is emitted: one Map
+ * lookup by key id (the key's account is checked by reference to its state), two bucket-end
+ * comparisons, three sum-vs-level comparisons per series, and one string comparison per
+ * novelty attribute when the value repeats. Detector levels are computed lazily (see
+ * `SeriesState`) and detectors run only when a level is crossed or a bucket closes.
  * Not thread-safe (one engine per partition consumer).
  */
 export class DetectionEngine {
   private readonly accounts = new Map<string, AccountState>();
+  /** Every key by key id alone (the first account seen with that id wins; others go through `accounts`). */
+  private readonly keysById = new Map<string, KeyState>();
   private clock = -Infinity;
   private readonly drafts: FindingDraft[] = [];
+  private readonly bucketMs: number;
+  private readonly noveltyWarmupMs: number;
+  private readonly novelty: { maxValues: number; horizonMs: number; spendWindowMs: number };
 
-  constructor(readonly policy: DetectionPolicy = DetectionPolicy.defaults()) {}
+  constructor(readonly policy: DetectionPolicy = DetectionPolicy.defaults()) {
+    const e = policy.engine;
+    this.bucketMs = e.bucketMs;
+    this.noveltyWarmupMs = e.noveltyWarmupHours * 3_600_000;
+    this.novelty = { maxValues: e.noveltyMaxValues, horizonMs: e.noveltyHorizonDays * 86_400_000, spendWindowMs: e.noveltySpendWindowMinutes * 60_000 };
+  }
 
   /** Latest event time or `advance` time seen (epoch ms). */
   get now(): number {
@@ -40,18 +53,25 @@ export class DetectionEngine {
   observe(event: UsageEvent): Finding[] {
     const time = event.time;
     if (time > this.clock) this.clock = time;
-    const account = this.accountFor(event.accountId, time);
-    const key = this.keyFor(account, event.keyId, time);
+    let key = this.keysById.get(event.keyId);
+    let account: AccountState;
+    if (key !== undefined && key.account.accountId === event.accountId) account = key.account;
+    else {
+      account = this.accountFor(event.accountId, time);
+      key = this.keyFor(account, event.keyId, time);
+    }
     const drafts = this.drafts;
-    this.rollIfDue(account.series, time, true);
-    this.rollIfDue(key.series, time, true);
+    const accountSeries = account.series;
+    const keySeries = key.series;
+    if (time >= accountSeries.bucketEnd) accountSeries.roll(time - (time % this.bucketMs), true, drafts);
+    if (time >= keySeries.bucketEnd) keySeries.roll(time - (time % this.bucketMs), true, drafts);
     const cost = event.costUsd;
     const tokens = event.inputTokens + event.outputTokens;
     const errors = event.status >= 400 ? 1 : 0;
-    key.series.add(time, cost, 1, tokens, errors, true, drafts);
-    account.series.add(time, cost, 1, tokens, errors, true, drafts);
-    if (key.series.settings.detectors.novelty) this.judgeNovelty(key, event, drafts);
-    return this.takeFindings();
+    keySeries.add(time, cost, 1, tokens, errors, true, drafts);
+    accountSeries.add(time, cost, 1, tokens, errors, true, drafts);
+    if (keySeries.settings.detectors.novelty) this.judgeNovelty(key, event, drafts);
+    return drafts.length === 0 ? NO_FINDINGS : this.takeFindings();
   }
 
   /**
@@ -99,7 +119,7 @@ export class DetectionEngine {
           keyId: k.keyId,
           firstSeen: k.firstSeen,
           series: k.series.toSnapshot(),
-          novelty: NOVELTY_ATTRIBUTES.map((attr) => k.novelty[attr]?.toState() ?? null),
+          novelty: k.novelty.map((memory) => memory?.toState() ?? null),
           noveltyBucket: [...k.noveltyBucket],
         })),
       })),
@@ -117,12 +137,10 @@ export class DetectionEngine {
       const account: AccountState = { accountId: a.accountId, series, keys: new Map() };
       for (const k of a.keys) {
         const keySeries = new SeriesState(a.accountId, k.keyId, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
-        const key: KeyState = { keyId: k.keyId, firstSeen: k.firstSeen, series: keySeries, novelty: {}, noveltyBucket: [...k.noveltyBucket] };
-        NOVELTY_ATTRIBUTES.forEach((attr, i) => {
-          const state = k.novelty[i];
-          if (state) key.novelty[attr] = NoveltyMemory.fromState(engine.noveltyOptions(), state);
-        });
+        const novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i]) : undefined));
+        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket] };
         account.keys.set(k.keyId, key);
+        if (!engine.keysById.has(k.keyId)) engine.keysById.set(k.keyId, key);
       }
       engine.accounts.set(a.accountId, account);
     }
@@ -153,8 +171,9 @@ export class DetectionEngine {
     if (key === undefined) {
       const series = new SeriesState(account.accountId, keyId, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
       series.open(time - (time % this.policy.engine.bucketMs));
-      key = { keyId, firstSeen: time, series, novelty: {}, noveltyBucket: [-1, -1, -1, -1] };
+      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1] };
       account.keys.set(keyId, key);
+      if (!this.keysById.has(keyId)) this.keysById.set(keyId, key);
     }
     return key;
   }
@@ -174,11 +193,6 @@ export class DetectionEngine {
     return { cost, costVariance: Math.max(s.costEwma.variance / keys, cost * cost), requests: s.requestsEwma.mean / keys, tokens: s.tokensEwma.mean / keys };
   }
 
-  private noveltyOptions(): { maxValues: number; horizonMs: number; spendWindowMs: number } {
-    const e = this.policy.engine;
-    return { maxValues: e.noveltyMaxValues, horizonMs: e.noveltyHorizonDays * 86_400_000, spendWindowMs: e.noveltySpendWindowMinutes * 60_000 };
-  }
-
   /**
    * Novelty severity (documented choice): a new country or user agent alone is `info`, a new
    * IP `info`, a new model `warning` (attackers pick the most expensive model); spend of at
@@ -187,27 +201,28 @@ export class DetectionEngine {
    */
   private judgeNovelty(key: KeyState, event: UsageEvent, out: FindingDraft[]): void {
     const time = event.time;
-    const series = key.series;
-    const warm = time - key.firstSeen >= this.policy.engine.noveltyWarmupHours * 3_600_000;
-    const bucketStart = series.bucketStart;
-    for (let i = 0; i < NOVELTY_ATTRIBUTES.length; i++) {
-      const attr = NOVELTY_ATTRIBUTES[i];
-      const value = attr === 'model' ? event.model : attr === 'ip' ? event.ip : attr === 'country' ? event.country : event.userAgent;
-      if (value === '') continue;
-      let memory = key.novelty[attr];
-      if (memory === undefined) memory = key.novelty[attr] = new NoveltyMemory(this.noveltyOptions());
-      const entry = memory.observe(value, time, warm);
-      if (entry.novel && warm && !memory.saturated && key.noveltyBucket[i] !== bucketStart) {
-        // One novelty finding per attribute and bucket: a burst of new IPs is one finding.
-        key.noveltyBucket[i] = bucketStart;
-        out.push(this.noveltyDraft(key, attr, value, attr === 'model' ? 'warning' : 'info', time, 0, entry));
-      }
-      if (attr === 'model' && entry.trackSpend && !entry.escalated) {
-        const spent = memory.addSpend(entry, time, event.costUsd);
-        if (spent >= series.settings.thresholds.noveltyCriticalSpendUsd) {
-          entry.escalated = true;
-          out.push(this.noveltyDraft(key, attr, value, 'critical', time, spent, entry));
-        }
+    const warm = time - key.firstSeen >= this.noveltyWarmupMs;
+    this.judgeNoveltyOf(key, MODEL, event.model, time, warm, event.costUsd, out);
+    this.judgeNoveltyOf(key, IP, event.ip, time, warm, 0, out);
+    this.judgeNoveltyOf(key, COUNTRY, event.country, time, warm, 0, out);
+    this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, time, warm, 0, out);
+  }
+
+  private judgeNoveltyOf(key: KeyState, i: number, value: string, time: number, warm: boolean, costUsd: number, out: FindingDraft[]): void {
+    if (value === '') return;
+    let memory = key.novelty[i];
+    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty);
+    const entry = memory.observe(value, time, warm);
+    if (entry.novel && warm && !memory.saturated && key.noveltyBucket[i] !== key.series.bucketStart) {
+      // One novelty finding per attribute and bucket: a burst of new IPs is one finding.
+      key.noveltyBucket[i] = key.series.bucketStart;
+      out.push(this.noveltyDraft(key, NOVELTY_ATTRIBUTES[i], value, i === MODEL ? 'warning' : 'info', time, 0, entry));
+    }
+    if (i === MODEL && entry.trackSpend && !entry.escalated) {
+      const spent = memory.addSpend(entry, time, costUsd);
+      if (spent >= key.series.settings.thresholds.noveltyCriticalSpendUsd) {
+        entry.escalated = true;
+        out.push(this.noveltyDraft(key, 'model', value, 'critical', time, spent, entry));
       }
     }
   }
@@ -277,6 +292,10 @@ export interface EngineSnapshot {
 
 type NoveltyAttribute = 'model' | 'ip' | 'country' | 'user_agent';
 const NOVELTY_ATTRIBUTES: readonly NoveltyAttribute[] = ['model', 'ip', 'country', 'user_agent'];
+const MODEL = 0;
+const IP = 1;
+const COUNTRY = 2;
+const USER_AGENT = 3;
 const ATTRIBUTE_METRIC: Record<NoveltyAttribute, MetricName> = { model: 'model', ip: 'ip', country: 'country', user_agent: 'user_agent' };
 const ATTRIBUTE_LABEL: Record<NoveltyAttribute, string> = { model: 'model', ip: 'IP', country: 'country', user_agent: 'user agent' };
 
@@ -294,9 +313,11 @@ interface AccountState {
 
 interface KeyState {
   keyId: string;
+  account: AccountState;
   firstSeen: number;
   series: SeriesState;
-  novelty: Partial<Record<NoveltyAttribute, NoveltyMemory>>;
+  /** Per attribute, indexed like NOVELTY_ATTRIBUTES; created on the attribute's first non-empty value. */
+  novelty: Array<NoveltyMemory | undefined>;
   /** Bucket start of the last novelty finding per attribute (dedupe per bucket). */
   noveltyBucket: number[];
 }

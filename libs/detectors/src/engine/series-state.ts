@@ -2,13 +2,13 @@ import type { DetectorName, MetricName, Severity } from '@spendguard/contracts/f
 import { ewmaScore, ewmaUpperControlLimit } from '../detectors/ewma-control-limit.detector';
 import { robustZscore, robustZscoreLevel } from '../detectors/robust-zscore.detector';
 import { rollingZscore, rollingZscoreLevel } from '../detectors/rolling-zscore.detector';
-import { SlowDrainDetector, type SlowDrainState } from '../detectors/slow-drain.detector';
+import { SlowDrainDetector, profileIndex, type SlowDrainState } from '../detectors/slow-drain.detector';
 import { spikeRatio, spikeRatioLevel } from '../detectors/spike-ratio.detector';
 import { SpendCaps, type SpendCapsState } from '../detectors/spend-caps.detector';
 import type { EngineSettings } from '../policy/detection-policy.schema';
 import type { ResolvedSettings } from '../policy/detection-policy';
 import { EwmaMoments, type EwmaMomentsState } from '../stats/ewma-moments';
-import { MedianMadWindow } from '../stats/median-mad-window';
+import { medianAbsoluteDeviationOfSorted, medianOfSorted } from '../stats/median-mad-window';
 import { RollingBucketMax } from '../stats/rolling-bucket-max';
 import { RollingWindowMoments } from '../stats/rolling-window-moments';
 import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraft } from './finding-factory';
@@ -18,9 +18,14 @@ import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraf
  * closed buckets, and the detector levels of the bucket in progress.
  *
  * Hot path: `add` sums the event into the bucket and compares three sums with three
- * precomputed levels (`next*`). Only when a level is crossed does `judgeInProgress` run the
- * detectors. Levels are recomputed once per bucket when it opens, from baselines that only
- * change when a bucket closes: score first, learn after.
+ * levels (`next*`). Only when a level is crossed does `judgeInProgress` run the detectors.
+ * Levels depend on baselines that only change when a bucket closes (score first, learn
+ * after), so they are computed lazily, at most once per bucket: a bucket opens with floors
+ * every level is known to be at or above (`minSpendUsd`, the critical spend floor,
+ * `minRequests`, `minTokens`), and the real levels (median/MAD, weekly peak, hour profile,
+ * EWMA limits) are computed only when a sum reaches its floor. Most buckets never do, so
+ * closing a bucket and opening the next is O(1) (a few EWMA updates and ring-buffer pushes).
+ * The findings are the same as with levels computed at bucket open.
  */
 export class SeriesState {
   bucketStart = 0;
@@ -35,8 +40,8 @@ export class SeriesState {
   readonly requestsEwma: EwmaMoments;
   readonly tokensEwma: EwmaMoments;
   readonly errorRateEwma: EwmaMoments;
+  /** The last `windowBuckets` closed bucket costs: rolling mean/sd, and median/MAD on demand. */
   readonly costWindow: RollingWindowMoments;
-  readonly costMedianWindow: MedianMadWindow;
   readonly weeklyPeak: RollingBucketMax;
   readonly slowDrain: SlowDrainDetector;
   caps: SpendCaps | null;
@@ -47,6 +52,13 @@ export class SeriesState {
   private nextCost = Infinity;
   private nextRequests = Infinity;
   private nextTokens = Infinity;
+  /** Whether `levels` hold the real levels of the bucket in progress (else `next*` are floors). */
+  private levelsReady = false;
+  /** `profileIndex(bucketStart)`: the hour-of-day profile of the bucket in progress. */
+  private profile = 0;
+  /** Median and MAD of `costWindow`, valid once levels are computed with robust-zscore on. */
+  private windowMedian = 0;
+  private windowMad = 0;
   private cusumSeverity = 0; // 0 none, 2 warning, 3 critical: what was emitted for the current CUSUM run
 
   constructor(
@@ -64,7 +76,6 @@ export class SeriesState {
     this.tokensEwma = state ? EwmaMoments.fromState(state.tokensEwma) : EwmaMoments.withPrior(alpha, prior.tokens, prior.tokens * prior.tokens, weight);
     this.errorRateEwma = state ? EwmaMoments.fromState(state.errorRateEwma) : EwmaMoments.withPrior(alpha, 0.02, 0.02, weight);
     this.costWindow = state ? RollingWindowMoments.fromState({ capacity: engine.windowBuckets, values: state.costWindow }) : new RollingWindowMoments(engine.windowBuckets);
-    this.costMedianWindow = state ? MedianMadWindow.fromState({ capacity: engine.windowBuckets, values: state.costWindow }) : new MedianMadWindow(engine.windowBuckets);
     this.weeklyPeak = new RollingBucketMax(DAY_MS, 8, state?.weeklyPeak);
     const profileAlpha = EwmaMoments.alphaForHalfLife((engine.profileHalfLifeDays * DAY_MS) / (24 * engine.bucketMs));
     this.slowDrain = new SlowDrainDetector(profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
@@ -73,7 +84,8 @@ export class SeriesState {
       Object.assign(this, { bucketStart: state.bucketStart, cost: state.cost, requests: state.requests, tokens: state.tokens, errors: state.errors, ageBuckets: state.ageBuckets });
       this.cusumSeverity = state.cusumSeverity;
       this.fired.set(state.fired);
-      this.computeLevels();
+      this.profile = profileIndex(this.bucketStart);
+      this.resetLevels();
     }
   }
 
@@ -93,7 +105,8 @@ export class SeriesState {
   /** Starts the first bucket of a brand-new series. */
   open(bucketStart: number): void {
     this.bucketStart = bucketStart;
-    this.computeLevels();
+    this.profile = profileIndex(bucketStart);
+    this.resetLevels();
   }
 
   /**
@@ -109,7 +122,14 @@ export class SeriesState {
       this.caps.add(time, cost);
       if (judge) this.judgeCaps(time, out);
     }
-    if (judge && (this.cost >= this.nextCost || this.requests >= this.nextRequests || this.tokens >= this.nextTokens)) this.judgeInProgress(time, out);
+    if (judge && (this.cost >= this.nextCost || this.requests >= this.nextRequests || this.tokens >= this.nextTokens)) {
+      if (!this.levelsReady) {
+        // A floor was reached: now compute the real levels and compare again.
+        this.computeLevels();
+        if (!(this.cost >= this.nextCost || this.requests >= this.nextRequests || this.tokens >= this.nextTokens)) return;
+      }
+      this.judgeInProgress(time, out);
+    }
   }
 
   /**
@@ -122,9 +142,10 @@ export class SeriesState {
     const idle = Math.round((newBucketStart - this.bucketStart) / bucketMs) - 1;
     if (idle > 0) this.learnIdle(this.bucketStart + bucketMs, idle);
     this.bucketStart = newBucketStart;
+    this.profile = profileIndex(newBucketStart);
     this.cost = this.requests = this.tokens = this.errors = 0;
     this.fired.fill(0);
-    this.computeLevels();
+    this.resetLevels();
   }
 
   toSnapshot(): SeriesStateSnapshot {
@@ -168,15 +189,14 @@ export class SeriesState {
     }
     // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
     const judgeCusum = judge && on.cusum && !this.warmingUp;
-    const expected = this.slowDrain.expectedMean(this.bucketStart, this.costEwma.mean);
-    const statistic = this.slowDrain.scoreAndLearn(this.bucketStart, this.cost, judgeCusum);
+    const expected = judgeCusum ? this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean) : 0;
+    const statistic = this.slowDrain.scoreAndLearnAt(this.profile, this.bucketStart, this.cost, judgeCusum);
     if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
     // Learn the closed bucket.
     this.costEwma.update(this.cost);
     this.requestsEwma.update(this.requests);
     this.tokensEwma.update(this.tokens);
     this.costWindow.push(this.cost);
-    this.costMedianWindow.push(this.cost);
     this.weeklyPeak.add(this.bucketStart, this.cost);
     this.ageBuckets++;
   }
@@ -186,7 +206,6 @@ export class SeriesState {
     this.requestsEwma.updateRepeated(0, count);
     this.tokensEwma.updateRepeated(0, count);
     this.costWindow.pushRepeated(0, count);
-    this.costMedianWindow.pushRepeated(0, count);
     this.slowDrain.learnIdle(fromBucketStart, count, this.engine.bucketMs);
     if (this.slowDrain.statistic === 0) this.cusumSeverity = 0;
     this.ageBuckets += count;
@@ -240,10 +259,25 @@ export class SeriesState {
 
   /** Baseline of a full bucket: the larger of the EWMA mean and this hour-of-day's mean (fewer false spikes at busy hours). */
   private spikeBaseline(): number {
-    return Math.max(this.costEwma.mean, this.slowDrain.expectedMean(this.bucketStart, this.costEwma.mean));
+    return Math.max(this.costEwma.mean, this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean));
+  }
+
+  /**
+   * Opens the levels of a new bucket as floors: every cost level is at least `minSpendUsd`
+   * or the critical spend floor, every request level at least `minRequests`, every token
+   * level at least `minTokens` (see `computeLevels`), so no level can be crossed before its
+   * floor is.
+   */
+  private resetLevels(): void {
+    const t = this.settings.thresholds;
+    this.levelsReady = false;
+    this.nextCost = Math.min(t.minSpendUsd, this.young ? t.warmupCriticalMinSpendUsd : t.criticalMinSpendUsd);
+    this.nextRequests = t.minRequests;
+    this.nextTokens = t.minTokens;
   }
 
   private computeLevels(): void {
+    this.levelsReady = true;
     const t = this.settings.thresholds;
     const on = this.settings.detectors;
     const lv = this.levels;
@@ -265,8 +299,13 @@ export class SeriesState {
     if (warm && on.zscore && this.costWindow.count >= 2) {
       lv[LEVEL_COST_ZSCORE] = Math.max(t.minSpendUsd, rollingZscoreLevel(this.costWindow.mean, this.costWindow.sampleStandardDeviation(), t.zscore));
     }
-    if (warm && on['robust-zscore'] && this.costMedianWindow.count > 0) {
-      lv[LEVEL_COST_ROBUST] = Math.max(t.minSpendUsd, robustZscoreLevel(this.costMedianWindow.median(), this.costMedianWindow.medianAbsoluteDeviation(), t.robustZscore));
+    if (warm && on['robust-zscore'] && this.costWindow.count > 0) {
+      if (sortScratch.length < this.costWindow.capacity) sortScratch = new Float64Array(this.costWindow.capacity);
+      const n = this.costWindow.copyValuesTo(sortScratch);
+      const sorted = sortScratch.subarray(0, n).sort();
+      this.windowMedian = medianOfSorted(sorted, n);
+      this.windowMad = medianAbsoluteDeviationOfSorted(sorted, n, this.windowMedian);
+      lv[LEVEL_COST_ROBUST] = Math.max(t.minSpendUsd, robustZscoreLevel(this.windowMedian, this.windowMad, t.robustZscore));
     }
     if (warm && on.ewma) {
       lv[LEVEL_COST_EWMA] = Math.max(t.minSpendUsd, ewmaUpperControlLimit(this.costEwma.mean, this.costEwma.standardDeviation, t.ewmaSigmas));
@@ -311,8 +350,8 @@ export class SeriesState {
     }
     if (!f[LEVEL_COST_ROBUST] && cost >= lv[LEVEL_COST_ROBUST]) {
       f[LEVEL_COST_ROBUST] = 1;
-      const median = this.costMedianWindow.median();
-      const m = robustZscore(cost, median, this.costMedianWindow.medianAbsoluteDeviation());
+      const median = this.windowMedian;
+      const m = robustZscore(cost, median, this.windowMad);
       out.push(this.draft(time, 'robust-zscore', 'cost_usd', 'warning', cost, median, m, t.robustZscore,
         `${spent}, far above its recent median of ${formatUsd(median)} (modified z ${formatNumber(m)} ≥ ${t.robustZscore})`));
     }
@@ -384,6 +423,8 @@ export interface SeriesPrior {
 }
 
 const DAY_MS = 86_400_000;
+/** Scratch for sorting a cost window (grown to the largest window seen); single-threaded use only. */
+let sortScratch = new Float64Array(64);
 const LEVEL_COST_SPIKE_WARNING = 0;
 const LEVEL_COST_SPIKE_CRITICAL = 1;
 const LEVEL_COST_ZSCORE = 2;

@@ -78,7 +78,7 @@ export class EwmaMoments {
       remaining--;
     }
     if (remaining === 0) return;
-    const decay = Math.pow(1 - this.alpha, remaining);
+    const decay = remaining === 1 ? 1 - this.alpha : Math.pow(1 - this.alpha, remaining); // pow(x, 1) is x exactly
     const delta0 = this.weightedMean - value;
     this.weightedVariance = decay * (this.weightedVariance + delta0 * delta0 * (1 - decay));
     this.weightedMean = value + decay * delta0;

@@ -55,33 +55,12 @@ export class MedianMadWindow {
   /** @throws {RangeError} on an empty window */
   median(): number {
     if (this.size === 0) throw new RangeError('median of an empty window');
-    const mid = this.size >> 1;
-    return this.size % 2 === 1 ? this.sorted[mid] : (this.sorted[mid - 1] + this.sorted[mid]) / 2;
+    return medianOfSorted(this.sorted, this.size);
   }
 
   /** @throws {RangeError} on an empty window */
   medianAbsoluteDeviation(): number {
-    const center = this.median();
-    const n = this.size;
-    // Deviations in increasing order: walk left from `lo` and right from `hi`.
-    let hi = lowerBound(this.sorted, n, center);
-    let lo = hi - 1;
-    const wanted = n >> 1; // index (0-based) of the upper middle deviation
-    let previous = 0;
-    let current = 0;
-    for (let i = 0; i <= wanted; i++) {
-      const left = lo >= 0 ? center - this.sorted[lo] : Infinity;
-      const right = hi < n ? this.sorted[hi] - center : Infinity;
-      previous = current;
-      if (left <= right) {
-        current = left;
-        lo--;
-      } else {
-        current = right;
-        hi++;
-      }
-    }
-    return n % 2 === 1 ? current : (previous + current) / 2;
+    return medianAbsoluteDeviationOfSorted(this.sorted, this.size, this.median());
   }
 
   /** Values oldest first (a copy). */
@@ -113,6 +92,39 @@ export class MedianMadWindow {
     this.sorted.copyWithin(at, at + 1, this.size);
     this.size--;
   }
+}
+
+/** Median of sorted[0..n) (n ≥ 1): the middle value, or the mean of the two middle values. */
+export function medianOfSorted(sorted: Float64Array, n: number): number {
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * MAD of sorted[0..n) (n ≥ 1) around `center` (its median) in O(n) without sorting:
+ * deviations from the median grow monotonically when walking outwards from it in the
+ * sorted array, so a two-pointer merge yields them in order and stops at the middle one.
+ */
+export function medianAbsoluteDeviationOfSorted(sorted: Float64Array, n: number, center: number): number {
+  // Deviations in increasing order: walk left from `lo` and right from `hi`.
+  let hi = lowerBound(sorted, n, center);
+  let lo = hi - 1;
+  const wanted = n >> 1; // index (0-based) of the upper middle deviation
+  let previous = 0;
+  let current = 0;
+  for (let i = 0; i <= wanted; i++) {
+    const left = lo >= 0 ? center - sorted[lo] : Infinity;
+    const right = hi < n ? sorted[hi] - center : Infinity;
+    previous = current;
+    if (left <= right) {
+      current = left;
+      lo--;
+    } else {
+      current = right;
+      hi++;
+    }
+  }
+  return n % 2 === 1 ? current : (previous + current) / 2;
 }
 
 /** First index in sorted[0..length) whose value is ≥ value. */

@@ -69,6 +69,17 @@ export class RollingWindowMoments {
     for (let i = 0; i < effective; i++) this.push(value);
   }
 
+  /** Copies the values (in no particular order) into `out` (length ≥ count); returns count. No allocation. */
+  copyValuesTo(out: Float64Array): number {
+    const n = this.size;
+    let at = this.head;
+    for (let i = 0; i < n; i++) {
+      out[i] = this.values[at];
+      if (++at === this.capacity) at = 0;
+    }
+    return n;
+  }
+
   /** Values oldest first (a copy). */
   toArray(): number[] {
     const out = new Array<number>(this.size);
