@@ -26,6 +26,21 @@ const tokenPairs = z.string().transform((s, ctx) => {
   return out;
 });
 
+/** `name:scope|scope,name:scope` — the scopes of each admin (see apps/api/src/auth/admin-actions.ts). */
+const scopeLists = z.string().transform((s, ctx) => {
+  const out = new Map<string, string[]>();
+  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf(':');
+    const scopes = pair.slice(at + 1).split('|').map((p) => p.trim()).filter(Boolean);
+    if (at <= 0 || scopes.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'each entry must be name:scope|scope…, e.g. oncall:keys.*|incidents.*' });
+      return z.NEVER;
+    }
+    out.set(pair.slice(0, at), scopes);
+  }
+  return out;
+});
+
 export const WORKER_ROLES = ['sink', 'detect', 'escalate'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
@@ -49,6 +64,9 @@ export const configVariables = {
   API_PORT: int(3000).describe('Port the HTTP API listens on'),
   INGEST_TOKENS: tokenPairs.optional().describe('Gateway bearer tokens for POST /v1/events as gatewayId:token,… (sensitive)'),
   ADMIN_TOKENS: tokenPairs.optional().describe('Admin bearer tokens as name:token,… (sensitive)'),
+  ADMIN_SCOPES: scopeLists
+    .optional()
+    .describe('Per-admin scopes as name:scope|scope,… (action names like keys.suspend, area.*, read, *); admins not listed may do everything'),
   INGEST_MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024).describe('Largest accepted ingest request body'),
   INGEST_MAX_EVENTS_PER_REQUEST: int(10_000, 1).describe('Most events accepted in one ingest request'),
   EVENT_MAX_PAST_SECONDS: int(7 * 24 * 3600, 1).describe('Oldest event time accepted, seconds before now'),
@@ -82,7 +100,8 @@ export const configVariables = {
   PAGERDUTY_EVENTS_URL: z.url().default('https://events.pagerduty.com').describe('PagerDuty Events API v2 base URL'),
   PAGERDUTY_ROUTING_KEY: z.string().length(32).optional().describe('Default PagerDuty integration key for critical incidents (sensitive)'),
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000').describe('Base URL of the api, for links in pages and webhooks'),
-  INCIDENT_QUIET_MINUTES: int(15, 1).describe('Minutes without findings after which an incident auto-resolves'),
+  INCIDENT_QUIET_MINUTES: z.coerce.number().min(0.05).default(15).describe('Minutes without findings after which an incident auto-resolves (fractions allowed, e.g. 0.5)'),
+  ESCALATE_TICK_INTERVAL_MS: int(10_000, 100).describe('How often the escalate role checks incidents for auto-resolution'),
   INCIDENT_COOLDOWN_MINUTES: int(60, 0).describe('A finding this soon after a resolution reopens the incident instead of a new one'),
   REPORTS_PER_MINUTE: int(10, 1).describe('Abuse reports accepted per client IP per minute'),
 

@@ -4,8 +4,9 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CLICKHOUSE_CLIENT } from '@spendguard/clickhouse';
 import { KafkaProducerService } from '@spendguard/kafka';
+import { KeyStatusCache } from '../keys/key-status-cache.service';
 
-/** Liveness (the process answers) and readiness (Kafka and ClickHouse answer). */
+/** Liveness (the process answers) and readiness (Kafka and ClickHouse answer, key statuses loaded). */
 @ApiTags('health')
 @Controller()
 export class HealthController {
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly indicator: HealthIndicatorService,
     private readonly producer: KafkaProducerService,
     @Inject(CLICKHOUSE_CLIENT) private readonly clickhouse: ClickHouseClient,
+    private readonly keyStatuses: KeyStatusCache,
   ) {}
 
   @Get('healthz')
@@ -34,6 +36,11 @@ export class HealthController {
         const check = this.indicator.check('clickhouse');
         const ping = await this.clickhouse.ping();
         return ping.success ? check.up() : check.down({ message: String(ping.error?.message ?? 'ping failed') });
+      },
+      async () => {
+        const check = this.indicator.check('keyStatus');
+        const { ready, ...details } = this.keyStatuses.readiness();
+        return ready ? check.up(details) : check.down({ message: 'key statuses still loading', ...details });
       },
     ]);
   }
