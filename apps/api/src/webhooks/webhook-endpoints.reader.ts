@@ -72,8 +72,9 @@ function redactUrlCredentials(raw: string): string {
       url.username = '***';
       url.password = '';
     }
-    if (url.search) url.search = '?…';
-    return url.toString();
+    const hadQuery = url.search.length > 0;
+    url.search = '';
+    return hadQuery ? `${url.toString()}?…` : url.toString();
   } catch {
     return '(invalid url)';
   }

@@ -14,9 +14,9 @@ export interface StoredAccountPolicy {
 
 interface PolicyRow {
   account_id: string;
-  version: string;
-  policy_json: string;
-  changed_by: string;
+  latest_version: string;
+  latest_policy_json: string;
+  latest_changed_by: string;
 }
 
 /** `account_policies`: every replaced policy of an account; the highest version is in force. */
@@ -27,11 +27,11 @@ export class AccountPoliciesRepository {
   async latest(accountId: string): Promise<StoredAccountPolicy | undefined> {
     const [row] = await readRows<PolicyRow>(
       this.client,
-      sql`SELECT account_id, toString(max(version)) AS version, argMax(policy_json, version) AS policy_json,
-          argMax(changed_by, version) AS changed_by
+      sql`SELECT account_id, toString(max(version)) AS latest_version, argMax(policy_json, version) AS latest_policy_json,
+          argMax(changed_by, version) AS latest_changed_by
         FROM account_policies WHERE account_id = ${accountId} GROUP BY account_id`,
     );
-    return row ? { accountId: row.account_id, version: Number(row.version), policyJson: row.policy_json, changedBy: row.changed_by } : undefined;
+    return row ? { accountId: row.account_id, version: Number(row.latest_version), policyJson: row.latest_policy_json, changedBy: row.latest_changed_by } : undefined;
   }
 
   async insert(policy: StoredAccountPolicy): Promise<void> {

@@ -85,14 +85,14 @@ export class IncidentReportQueries {
 
   /** Spend per minute (rollups) in [from, to); minutes without traffic are absent. */
   async spendPerMinute(scope: ReportScope, from: number, to: number): Promise<MinuteSpend[]> {
-    const rows = await readRows<{ minute: string; cost: number; requests: string; errors: string }>(
+    const rows = await readRows<{ minute_text: string; cost: number; requests_sum: string; errors_sum: string }>(
       this.client,
-      sql`SELECT toString(minute) AS minute, sum(cost_usd) AS cost, sum(requests) AS requests, sum(errors) AS errors
+      sql`SELECT toString(minute) AS minute_text, sum(cost_usd) AS cost, sum(requests) AS requests_sum, sum(errors) AS errors_sum
         FROM usage_minute_rollups
         WHERE ${scopeCondition(scope)} AND minute >= ${at(from)} AND minute < ${at(to)}
         GROUP BY minute ORDER BY minute`,
     );
-    return rows.map((r) => ({ minute: r.minute, costUsd: Number(r.cost), requests: Number(r.requests), errors: Number(r.errors) }));
+    return rows.map((r) => ({ minute: r.minute_text, costUsd: Number(r.cost), requests: Number(r.requests_sum), errors: Number(r.errors_sum) }));
   }
 
   /** Per-minute spend statistics over [from, to) (the usual window before the incident). */
@@ -169,14 +169,14 @@ export class IncidentReportQueries {
       requests: string;
       errors: string;
       cost: number;
-      input_tokens: string;
-      output_tokens: string;
+      input_sum: string;
+      output_sum: string;
       first_at: string;
       last_at: string;
     }>(
       this.client,
       sql`SELECT count() AS requests, countIf(status >= 400 OR status = 0) AS errors, sum(cost_usd) AS cost,
-          sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+          sum(input_tokens) AS input_sum, sum(output_tokens) AS output_sum,
           toString(min(time)) AS first_at, toString(max(time)) AS last_at
         FROM usage_events FINAL
         WHERE ${scopeCondition(scope)} AND time >= ${at(start)} AND time < ${at(end + 1000)}`,
@@ -186,8 +186,8 @@ export class IncidentReportQueries {
       requests,
       errors: Number(row?.errors ?? 0),
       costUsd: requests > 0 ? Number(row.cost) : 0,
-      inputTokens: Number(row?.input_tokens ?? 0),
-      outputTokens: Number(row?.output_tokens ?? 0),
+      inputTokens: Number(row?.input_sum ?? 0),
+      outputTokens: Number(row?.output_sum ?? 0),
       firstEventAt: requests > 0 ? `${row.first_at.replace(' ', 'T')}Z` : null,
       lastEventAt: requests > 0 ? `${row.last_at.replace(' ', 'T')}Z` : null,
     };

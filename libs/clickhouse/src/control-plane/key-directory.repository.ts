@@ -14,8 +14,8 @@ export interface KeyDirectoryEntry {
 interface DirectoryRow {
   key_id: string;
   account_id: string;
-  key_prefix: string;
-  last_seen: string;
+  latest_prefix: string;
+  latest_seen: string;
 }
 
 /** Most keys a lookup returns; more than one match is ambiguous anyway. */
@@ -38,10 +38,10 @@ export class KeyDirectoryRepository {
     // argMax per (key, account): the directory is a ReplacingMergeTree that merges eventually.
     const rows = await readRows<DirectoryRow>(
       this.client,
-      `SELECT key_id, account_id, argMax(key_prefix, last_seen) AS key_prefix, toString(max(last_seen)) AS last_seen
+      `SELECT key_id, account_id, argMax(key_prefix, last_seen) AS latest_prefix, toString(max(last_seen)) AS latest_seen
         FROM key_directory WHERE ${condition}
-        GROUP BY key_id, account_id ORDER BY max(last_seen) DESC LIMIT ${MAX_MATCHES}`,
+        GROUP BY key_id, account_id ORDER BY latest_seen DESC LIMIT ${MAX_MATCHES}`,
     );
-    return rows.map((r) => ({ keyId: r.key_id, accountId: r.account_id, keyPrefix: r.key_prefix, lastSeen: r.last_seen }));
+    return rows.map((r) => ({ keyId: r.key_id, accountId: r.account_id, keyPrefix: r.latest_prefix, lastSeen: r.latest_seen }));
   }
 }
