@@ -4,6 +4,9 @@ import { ClickHouseModule, ClickHouseRetentionModule } from '@spendguard/clickho
 import { ConfigModule, type AppConfig } from '@spendguard/config';
 import { KafkaModule } from '@spendguard/kafka';
 import { MetricsModule } from '@spendguard/observability';
+import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
+import { DetectConsumer } from './detect/detect.consumer';
+import { escalateProviders } from './escalate/escalate.providers';
 import { SinkConsumer } from './sink/sink.consumer';
 
 /**
@@ -17,6 +20,8 @@ export class WorkerModule {
     const roles = new Set(config.WORKER_ROLES);
     const providers: Provider[] = [];
     if (roles.has('sink')) providers.push(SinkConsumer);
+    if (roles.has('escalate')) providers.push(...escalateProviders);
+    if (roles.has('detect')) providers.push(FindingsRepository, DetectorSnapshotsRepository, DetectConsumer);
     return {
       module: WorkerModule,
       imports: [

@@ -1,0 +1,127 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { APP_CONFIG, type AppConfig } from '@spendguard/config';
+import { parseUsageEventJson, type Finding } from '@spendguard/contracts';
+import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
+import type { DetectionPolicy, EngineSnapshot } from '@spendguard/detectors';
+import { KAFKA, KafkaProducerService } from '@spendguard/kafka';
+import { loadDetectionPolicyFile } from './load-detection-policy';
+import { PartitionDetector } from './partition-detector';
+
+/** Published finding ids older than the last snapshot are looked up in ClickHouse instead. */
+const PUBLISHED_IDS_KEPT = 50_000;
+/** How far back to read published finding ids when a partition's state is restored. */
+const PUBLISHED_LOOKBACK_MS = 24 * 3600_000;
+
+/**
+ * Detect role: usage-events topic → detection engine → findings topic (and the
+ * `findings` table).
+ *
+ * State and delivery:
+ * - One engine per partition (the message key is the account id, so all keys
+ *   of an account meet in one engine). Event time is the clock.
+ * - Offsets are committed only together with a saved engine snapshot
+ *   (`detector_snapshots`, every DETECT_SNAPSHOT_INTERVAL_MS), so after a crash
+ *   the restored state plus the replayed messages rebuild exactly the state
+ *   that was lost, baselines included.
+ * - Findings are published (acks = all) before their offsets can be committed;
+ *   a replay regenerates the same finding ids, and ids already published
+ *   (in memory, or in ClickHouse for restored partitions) are not sent again.
+ * - Invalid messages are skipped here; the sink dead-letters them.
+ */
+@Injectable()
+export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DetectConsumer.name);
+  private readonly consumer: Consumer;
+  private readonly policy: DetectionPolicy;
+  private readonly partitions = new Map<number, PartitionDetector>();
+  private readonly lastSnapshotAt = new Map<number, number>();
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly producer: KafkaProducerService,
+    private readonly findings: FindingsRepository,
+    private readonly snapshots: DetectorSnapshotsRepository,
+  ) {
+    this.policy = loadDetectionPolicyFile(config.DETECTION_POLICY_FILE);
+    this.consumer = kafka.consumer({ groupId: config.DETECT_GROUP_ID, maxWaitTimeInMs: 200 });
+    // A rebalance may move partitions elsewhere; state is reloaded from the last snapshot.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.partitions.clear();
+      this.lastSnapshotAt.clear();
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.logger.error(`consumer crashed restart=${String(event.payload.restart)}: ${event.payload.error.message}`);
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.config.TOPIC_USAGE_EVENTS, fromBeginning: true });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.config.TOPIC_PARTITIONS,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.logger.log(`detect consuming topic=${this.config.TOPIC_USAGE_EVENTS} group=${this.config.DETECT_GROUP_ID}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer.disconnect();
+    this.logger.log('detect stopped');
+  }
+
+  private async detectorFor(topic: string, partition: number): Promise<PartitionDetector> {
+    const existing = this.partitions.get(partition);
+    if (existing) return existing;
+    const saved = await this.snapshots.latest(this.config.DETECT_GROUP_ID, topic, partition);
+    const detector = saved
+      ? PartitionDetector.restored(JSON.parse(saved.snapshot) as EngineSnapshot, BigInt(saved.nextOffset), this.policy)
+      : PartitionDetector.fresh(this.policy);
+    // Messages after the snapshot (or all, without one) are replayed; their findings may be out already.
+    detector.rememberPublished(await this.findings.publishedIds(partition, (saved?.savedAtMs ?? Date.now()) - PUBLISHED_LOOKBACK_MS));
+    if (saved) this.logger.log(`restored detection state partition=${partition} nextOffset=${saved.nextOffset} keys=${detector.engine.trackedKeys}`);
+    this.partitions.set(partition, detector);
+    this.lastSnapshotAt.set(partition, Date.now());
+    return detector;
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const detector = await this.detectorFor(batch.topic, batch.partition);
+    const found: Finding[] = [];
+    for (const message of batch.messages) {
+      const parsed = parseUsageEventJson(message.value?.toString('utf8') ?? '');
+      for (const finding of detector.observe(BigInt(message.offset), parsed.ok ? parsed.event : undefined)) found.push(finding);
+    }
+    if (found.length > 0) {
+      await this.producer.send(
+        this.config.TOPIC_FINDINGS,
+        found.map((f) => ({ key: f.accountId, value: JSON.stringify(f), headers: { 'content-type': 'application/json' } })),
+      );
+      await this.findings.insert(found, batch.partition, Date.now());
+      this.logger.log(`published ${found.length} findings partition=${batch.partition}`);
+    }
+    if (!isRunning() || isStale()) return;
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+    if (Date.now() - (this.lastSnapshotAt.get(batch.partition) ?? 0) >= this.config.DETECT_SNAPSHOT_INTERVAL_MS) {
+      await this.saveAndCommit(batch.topic, batch.partition, detector);
+    }
+  }
+
+  /** Saves the engine state and then commits the offset it covers. */
+  private async saveAndCommit(topic: string, partition: number, detector: PartitionDetector): Promise<void> {
+    this.lastSnapshotAt.set(partition, Date.now());
+    if (!detector.takeDirty()) return;
+    const nextOffset = detector.nextOffset.toString();
+    await this.snapshots.save(this.config.DETECT_GROUP_ID, topic, partition, {
+      nextOffset,
+      savedAtMs: Date.now(),
+      snapshot: JSON.stringify(detector.engine.snapshot()),
+    });
+    await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
+    detector.trimPublished(PUBLISHED_IDS_KEPT);
+  }
+}
