@@ -7,11 +7,21 @@ import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = appConfig();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), {
-    logger: logLevelsFrom(config.LOG_LEVEL),
-  });
-  app.enableShutdownHooks();
-  new Logger('worker').log(`running roles=${config.WORKER_ROLES.join(',')}`);
+  const logger = new Logger('worker');
+  const module = WorkerModule.forConfig(config);
+  const options = { logger: logLevelsFrom(config.LOG_LEVEL) };
+  if (config.WORKER_HTTP_PORT > 0) {
+    // The HTTP side only serves /healthz and /metrics for orchestrators and Prometheus.
+    const app = await NestFactory.create(module, options);
+    app.enableShutdownHooks();
+    await app.listen(config.WORKER_HTTP_PORT, config.API_HOST);
+    logger.log(`health and metrics on http://${config.API_HOST}:${config.WORKER_HTTP_PORT}`);
+  } else {
+    const app = await NestFactory.createApplicationContext(module, options);
+    app.enableShutdownHooks();
+    await app.init();
+  }
+  logger.log(`running roles=${config.WORKER_ROLES.join(',')}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,11 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
 import { ClickHouseModule, ClickHouseRetentionModule } from '@spendguard/clickhouse';
 import { ConfigModule, type AppConfig } from '@spendguard/config';
 import { KafkaModule } from '@spendguard/kafka';
-import { MetricsModule } from '@spendguard/observability';
+import { MetricsController, MetricsModule } from '@spendguard/observability';
+import { WorkerHealthController } from './health/worker-health.controller';
 import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
 import { DetectConsumer } from './detect/detect.consumer';
 import { escalateProviders } from './escalate/escalate.providers';
@@ -27,11 +29,13 @@ export class WorkerModule {
       imports: [
         ConfigModule.forConfig(config),
         ScheduleModule.forRoot(),
+        TerminusModule,
         MetricsModule,
         KafkaModule,
         ClickHouseModule,
         ...(roles.has('sink') ? [ClickHouseRetentionModule] : []),
       ],
+      controllers: [WorkerHealthController, MetricsController],
       providers,
     };
   }

@@ -76,6 +76,7 @@ export const configVariables = {
     .pipe(z.array(z.enum(WORKER_ROLES)).min(1))
     .default([...WORKER_ROLES])
     .describe('Roles this worker process runs: sink, detect, escalate'),
+  WORKER_HTTP_PORT: int(3001).describe('Port of the worker\'s /healthz and /metrics (0 = none)'),
   SINK_GROUP_ID: z.string().default('spendguard-sink').describe('Consumer group of the sink role'),
   SINK_FLUSH_ROWS: int(50_000, 1).describe('Sink flushes to ClickHouse when this many rows are buffered'),
   SINK_FLUSH_INTERVAL_MS: int(1000, 10).describe('Sink flushes at least this often'),
