@@ -62,10 +62,10 @@ describe('parseRoutingPolicy', () => {
 });
 
 describe('RoutingPolicyBook', () => {
-  it('protects with no configuration: auto-suspend on for burst and cap only', () => {
+  it('protects with no configuration: auto-suspend on for burst, cap and reported leaks only', () => {
     const policy = new RoutingPolicyBook().resolve('acct_x');
     expect(policy).toEqual({ accountId: 'acct_x', webhooks: [], pagerduty: null, autoSuspend: DEFAULT_AUTO_SUSPEND });
-    expect(DEFAULT_AUTO_SUSPEND).toEqual({ burst: true, cap: true, 'slow-drain': false, novelty: false, report: false });
+    expect(DEFAULT_AUTO_SUSPEND).toEqual({ burst: true, cap: true, 'slow-drain': false, novelty: false, report: true });
   });
 
   it('uses global channels by default: critical pages, warning and critical webhooks', () => {

@@ -9,7 +9,7 @@ import {
 } from './routing-policy.schema';
 
 /**
- * Auto-suspend defaults: a critical burst drain or cap breach suspends the key with no
+ * Auto-suspend defaults: a critical burst drain, cap breach or leaked-key report suspends the key with no
  * configuration; the slower or noisier families only notify unless an account opts in.
  */
 export const DEFAULT_AUTO_SUSPEND: Readonly<Record<DetectorFamily, boolean>> = {
@@ -17,7 +17,8 @@ export const DEFAULT_AUTO_SUSPEND: Readonly<Record<DetectorFamily, boolean>> = {
   cap: true,
   'slow-drain': false,
   novelty: false,
-  report: false,
+  // A person reported the key as leaked: stop it now, a human resumes it.
+  report: true,
 };
 
 /** Severities routed when a route is configured globally but its severities are not overridden. */
