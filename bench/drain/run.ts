@@ -2,11 +2,14 @@
  * Key-drain benchmark: generate → replay → score.
  *
  *   npx tsx bench/drain/run.ts [--seed N] [--accounts 100] [--days 14] [--out bench/results/drain] [--dist]
+ *                              [--thresholds '{"cusumAllowance":0.75}'] [--engine '{"profileHalfLifeDays":3}']
  *
  * Generates seeded gateway traffic with injected attacks (see generate.ts), streams it in
  * event-time order into the replay command (`apps/worker/src/replay/main.ts` under tsx, or
  * the built `dist/apps/worker/src/replay/main.js` with --dist) with the benchmark's policy
- * file, reads the findings it prints and scores them (score.ts). Writes policy.json,
+ * file, reads the findings it prints and scores them (score.ts). --thresholds / --engine
+ * put overrides of the default thresholds / engine settings into that policy file (to try a
+ * tuning without editing the defaults). Writes policy.json,
  * attacks.json, findings.ndjson and results.json into the output folder.
  */
 import { spawn } from 'node:child_process';
@@ -29,9 +32,11 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   const bench = prepare(options);
+  const overrides = { thresholds: jsonFlag(argv, '--thresholds'), engine: jsonFlag(argv, '--engine') };
+  const policy = { ...bench.policy, ...(overrides.engine && { engine: overrides.engine }), ...(overrides.thresholds && { defaults: { thresholds: overrides.thresholds } }) };
   const prepared = Date.now();
   const policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(bench.policy, null, 2) + '\n');
+  writeFileSync(policyFile, JSON.stringify(policy, null, 2) + '\n');
   const labelData = labels(bench) as { attackFreeAccounts: string[] };
   writeFileSync(join(dir, 'attacks.json'), JSON.stringify(labelData, null, 2) + '\n');
 
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
   const rows = summarise(results);
   const fp = scorer.falsePositives;
   const report = [
+    ...(overrides.thresholds || overrides.engine ? [`policy overrides: ${JSON.stringify(overrides)}`] : []),
     `spendguard key-drain benchmark — seed ${options.seed}, ${bench.population.accounts.length} accounts, ${bench.population.keys.length} keys, ${options.days} days, ${events.toLocaleString('en-US')} events, ${bench.plan.attacks.length} attacks`,
     `findings: ${severities.critical} critical, ${severities.warning} warning, ${severities.info} info`,
     '',
@@ -92,8 +98,13 @@ async function main(): Promise<void> {
   console.log(report);
   writeFileSync(
     join(dir, 'results.json'),
-    JSON.stringify({ options, events, severities, rows, falsePositives: fp, attacks: results.map((r) => ({ ...r.attack, detectedAt: r.detectedAt, detector: r.detector, firstFindingAt: r.firstFindingAt, spentBeforeUsd: r.spentBeforeUsd, totalSpentUsd: r.totalSpentUsd })) }, null, 2) + '\n',
+    JSON.stringify({ options, overrides, events, severities, rows, falsePositives: fp, attacks: results.map((r) => ({ ...r.attack, detectedAt: r.detectedAt, detector: r.detector, firstFindingAt: r.firstFindingAt, spentBeforeUsd: r.spentBeforeUsd, totalSpentUsd: r.totalSpentUsd })) }, null, 2) + '\n',
   );
+}
+
+function jsonFlag(argv: readonly string[], name: string): Record<string, unknown> | undefined {
+  const i = argv.indexOf(name);
+  return i < 0 ? undefined : (JSON.parse(argv[i + 1]) as Record<string, unknown>);
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,8 @@
  * Scores findings against the attack labels: per scenario detection rate, time from attack
  * start to the first critical finding on the attacked key (account-level cap findings count
  * for account caps), dollars the attacker spent before it; false criticals on attack-free
- * keys and accounts per 1,000 key-days.
+ * keys and accounts per 1,000 key-days. A detection must come between the attack's start and
+ * one hour after its end.
  */
 import type { Finding } from '@spendguard/contracts/finding';
 import { quantileSorted } from 'simple-statistics';
@@ -51,6 +52,9 @@ export interface FalsePositiveReport {
   examples: Finding[];
 }
 
+/** A critical this long after an attack ended still counts as its detection. */
+export const DETECTION_GRACE_MS = 3_600_000;
+
 export class Scorer {
   private readonly byKey = new Map<string, Attack>();
   private readonly byCapAccount = new Map<string, Attack>();
@@ -89,6 +93,8 @@ export class Scorer {
       if (f.severity === 'critical') this.fp.earlyOnAttackedKeys++;
       return;
     }
+    // Later findings are about the aftermath (baselines polluted by the attack), not a detection.
+    if (time > attack.endMs + DETECTION_GRACE_MS) return;
     const result = this.results.get(attack.id) as AttackResult;
     if (result.firstFindingAt === null) result.firstFindingAt = time;
     if (f.severity === 'critical') this.detect(attack, time, f.detector);
