@@ -19,9 +19,8 @@ import { UpperCusum } from '../stats/cusum';
  * caller's overall baseline).
  */
 export class SlowDrainDetector {
-  private readonly profileMean: Float64Array;
-  private readonly profileVariance: Float64Array;
-  private readonly profileCount: Float64Array;
+  /** Per profile p: mean at 3p, variance at 3p + 1, count at 3p + 2 (one cache line per bucket's profile). */
+  private readonly profiles: Float64Array;
   private readonly cusum: UpperCusum;
   excessUsd = 0;
   /** Bucket start (ms) at which the statistic last left zero. */
@@ -32,9 +31,14 @@ export class SlowDrainDetector {
     allowance: number,
     state?: SlowDrainState,
   ) {
-    this.profileMean = state ? Float64Array.from(state.mean) : new Float64Array(PROFILES);
-    this.profileVariance = state ? Float64Array.from(state.variance) : new Float64Array(PROFILES);
-    this.profileCount = state ? Float64Array.from(state.count) : new Float64Array(PROFILES);
+    this.profiles = new Float64Array(3 * PROFILES);
+    if (state) {
+      for (let p = 0; p < PROFILES; p++) {
+        this.profiles[3 * p] = state.mean[p];
+        this.profiles[3 * p + 1] = state.variance[p];
+        this.profiles[3 * p + 2] = state.count[p];
+      }
+    }
     this.cusum = new UpperCusum({ allowance, maxStep: MAX_STEP, statistic: state?.statistic ?? 0 });
     this.excessUsd = state?.excessUsd ?? 0;
     this.runStart = state?.runStart ?? 0;
@@ -51,7 +55,7 @@ export class SlowDrainDetector {
 
   /** `expectedMean` for a precomputed `profileIndex(bucketStart)`. */
   expectedMeanAt(profile: number, fallbackMean: number): number {
-    return this.profileCount[profile] < MIN_PROFILE_COUNT ? fallbackMean : this.profileMean[profile];
+    return this.profiles[3 * profile + 2] < MIN_PROFILE_COUNT ? fallbackMean : this.profiles[3 * profile];
   }
 
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
@@ -63,9 +67,9 @@ export class SlowDrainDetector {
   scoreAndLearnAt(p: number, bucketStart: number, value: number, judge: boolean): number {
     // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
     // judging against the overall mean would read the daily cycle as drift.
-    if (judge && this.profileCount[p] >= MIN_PROFILE_COUNT) {
-      const mean = this.profileMean[p];
-      const scale = Math.max(Math.sqrt(this.profileVariance[p]), 0.5 * mean, MIN_SCALE_USD);
+    if (judge && this.profiles[3 * p + 2] >= MIN_PROFILE_COUNT) {
+      const mean = this.profiles[3 * p];
+      const scale = Math.max(Math.sqrt(this.profiles[3 * p + 1]), 0.5 * mean, MIN_SCALE_USD);
       const before = this.cusum.statistic;
       const after = this.cusum.update((value - mean) / scale);
       if (after === 0) this.excessUsd = 0;
@@ -99,9 +103,9 @@ export class SlowDrainDetector {
 
   toState(): SlowDrainState {
     return {
-      mean: Array.from(this.profileMean),
-      variance: Array.from(this.profileVariance),
-      count: Array.from(this.profileCount),
+      mean: Array.from({ length: PROFILES }, (_, p) => this.profiles[3 * p]),
+      variance: Array.from({ length: PROFILES }, (_, p) => this.profiles[3 * p + 1]),
+      count: Array.from({ length: PROFILES }, (_, p) => this.profiles[3 * p + 2]),
       statistic: this.cusum.statistic,
       excessUsd: this.excessUsd,
       runStart: this.runStart,
@@ -110,22 +114,25 @@ export class SlowDrainDetector {
 
   // EWMA with warm-up weight max(alpha, 1/n) per profile, repeated values in closed form (see EwmaMoments).
   private learn(p: number, value: number, times: number): void {
+    const a = this.profiles;
+    const m = 3 * p;
     let remaining = times;
-    while (remaining > 0 && 1 / (this.profileCount[p] + 1) > this.alpha) {
-      this.profileCount[p] += 1;
-      const w = 1 / this.profileCount[p];
-      const delta = value - this.profileMean[p];
-      this.profileMean[p] += w * delta;
-      this.profileVariance[p] = (1 - w) * (this.profileVariance[p] + w * delta * delta);
+    while (remaining > 0 && 1 / (a[m + 2] + 1) > this.alpha) {
+      a[m + 2] += 1;
+      const w = 1 / a[m + 2];
+      const delta = value - a[m];
+      a[m] += w * delta;
+      a[m + 1] = (1 - w) * (a[m + 1] + w * delta * delta);
       remaining--;
     }
     if (remaining === 0) return;
     const decay = remaining === 1 ? 1 - this.alpha : Math.pow(1 - this.alpha, remaining); // pow(x, 1) is x exactly
-    const delta0 = this.profileMean[p] - value;
-    this.profileVariance[p] = decay * (this.profileVariance[p] + delta0 * delta0 * (1 - decay));
-    this.profileMean[p] = value + decay * delta0;
-    this.profileCount[p] += remaining;
+    const delta0 = a[m] - value;
+    a[m + 1] = decay * (a[m + 1] + delta0 * delta0 * (1 - decay));
+    a[m] = value + decay * delta0;
+    a[m + 2] += remaining;
   }
+
 }
 
 /** Hour of day (UTC) × weekday/weekend. */
