@@ -6,6 +6,9 @@
  * about 6 hours of event time with daily-cycle rates, so buckets close and baselines learn
  * as in production. The baseline in the same run is a loop that reads the same fields of
  * every event (what any consumer pays), so the ratio shows the engine's own cost.
+ * Throughput is wall-clock (the headline) and also per CPU second of this process (less
+ * sensitive to other processes on a shared machine). Memory per key counts the V8 heap and
+ * the off-heap typed-array stores (`external`), after forced GC.
  */
 import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
 import { DetectionEngine } from '@spendguard/detectors';
@@ -59,10 +62,13 @@ function engineLoop(events: UsageEvent[]): { engine: DetectionEngine; findings: 
   return { engine, findings };
 }
 
-function timeIt<T>(fn: () => T): { seconds: number; result: T } {
+function timeIt<T>(fn: () => T): { seconds: number; cpuSeconds: number; result: T } {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const result = fn();
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, result };
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { seconds, cpuSeconds: (c.user + c.system) / 1e6, result };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -70,6 +76,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const events = makeEvents();
 const baselineRates: number[] = [];
 const engineRates: number[] = [];
+const engineCpuRates: number[] = [];
+const findingCounts = new Set<number>();
 let lastFindings = 0;
 for (let r = 0; r < runs; r++) {
   gc?.();
@@ -78,18 +86,24 @@ for (let r = 0; r < runs; r++) {
   gc?.();
   const e = timeIt(() => engineLoop(events));
   engineRates.push(events.length / e.seconds);
+  engineCpuRates.push(events.length / e.cpuSeconds);
   lastFindings = e.result.findings;
+  findingCounts.add(lastFindings);
 }
 
 // Memory per tracked key: heap after building one engine minus heap without it, after forced GC.
 let memoryPerKey = NaN;
 let trackedKeys = 0;
 if (gc) {
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  };
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   const { engine } = engineLoop(events);
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = used();
   trackedKeys = engine.trackedKeys;
   memoryPerKey = (after - before) / trackedKeys;
   if (engine.now < 0) console.log('unreachable'); // keeps `engine` alive until after the measurement
@@ -99,6 +113,7 @@ const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 console.log(`events: ${fmt(events.length)}, keys: ${fmt(keyCount)}, runs: ${runs}, node ${process.version}`);
 console.log(`baseline (read event fields):  median ${fmt(median(baselineRates))} events/s`);
 console.log(`DetectionEngine.observe:        median ${fmt(median(engineRates))} events/s  (runs: ${engineRates.map(fmt).join(', ')})`);
+console.log(`DetectionEngine.observe per CPU second: median ${fmt(median(engineCpuRates))} events/s`);
 console.log(`engine / baseline throughput:   ${(median(engineRates) / median(baselineRates)).toFixed(3)}`);
-console.log(`findings per run: ${fmt(lastFindings)}`);
-console.log(gc ? `memory per tracked key: ${fmt(memoryPerKey)} bytes (${fmt(trackedKeys)} keys, accounts included)` : 'memory per key: run with node --expose-gc to measure');
+console.log(`findings per run: ${fmt(lastFindings)}${findingCounts.size > 1 ? ' (differs between runs!)' : ''}`);
+console.log(gc ? `memory per tracked key: ${fmt(memoryPerKey)} bytes (heap + off-heap typed arrays, ${fmt(trackedKeys)} keys, accounts included)` : 'memory per key: run with node --expose-gc to measure');
