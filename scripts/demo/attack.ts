@@ -14,6 +14,8 @@ const ADMIN_TOKEN = process.env.DEMO_ADMIN_TOKEN ?? '';
 const GATEWAY_ID = process.env.DEMO_GATEWAY_ID ?? 'gw-demo';
 const MINUTE = 60_000;
 const HISTORY_HOURS = 26;
+const ATTACK_REQUESTS_PER_SECOND = 20;
+const ATTACK_USD_PER_REQUEST = 0.15;
 
 interface Key {
   accountId: string;
@@ -69,6 +71,13 @@ async function getJson<T>(path: string, token: string): Promise<T | undefined> {
   return response.ok ? ((await response.json()) as T) : undefined;
 }
 
+interface Incident {
+  id: string;
+  family: string;
+  severity: string;
+  peak: { explanation: string };
+}
+
 const clock = (start: number) => `+${((Date.now() - start) / 1000).toFixed(1)}s`;
 
 async function main(): Promise<void> {
@@ -91,20 +100,19 @@ async function main(): Promise<void> {
   let spentAtSuspension = 0;
   const deadline = attackStart + 90_000;
   while (Date.now() < deadline && suspendedAt === undefined) {
-    // 20 requests a second at about $0.15 each: about $180 a minute.
-    const burst = Array.from({ length: 20 }, () => event(victim, Date.now(), 0.12 + Math.random() * 0.06, 'claude-opus-4', '198.51.100.66', 'KP'));
+    // ATTACK_REQUESTS_PER_SECOND requests a second at about $0.15 each: about $180 a minute.
+    const burst = Array.from({ length: ATTACK_REQUESTS_PER_SECOND }, () => event(victim, Date.now(), ATTACK_USD_PER_REQUEST * (0.8 + Math.random() * 0.4), 'claude-opus-4', '198.51.100.66', 'KP'));
     spent += burst.reduce((s, e) => s + e.costUsd, 0);
     await publish(burst);
     if (caughtAt === undefined) {
-      const incidents = await getJson<{ items?: { id: string; severity: string; summary?: string }[] }>(
-        `/v1/incidents?keyId=${victim.keyId}&state=open`,
-        ADMIN_TOKEN,
-      );
-      const critical = incidents?.items?.find((i) => i.severity === 'critical');
-      if (critical) {
+      const list = await getJson<{ incidents?: Incident[] }>(`/v1/incidents?keyId=${victim.keyId}&state=open`, ADMIN_TOKEN);
+      const critical = (list?.incidents ?? []).filter((i) => i.severity === 'critical');
+      if (critical.length > 0) {
         caughtAt = Date.now();
-        console.log(`   ${clock(attackStart)} critical incident ${critical.id} opened ($${spent.toFixed(2)} spent by the attacker so far)`);
-        if (critical.summary) console.log(`   “${critical.summary}”`);
+        for (const incident of critical) {
+          console.log(`   ${clock(attackStart)} critical ${incident.family} incident ${incident.id} ($${spent.toFixed(2)} spent by the attacker so far)`);
+          console.log(`      “${incident.peak.explanation}”`);
+        }
       }
     }
     const status = await getJson<{ status: string; reason?: string }>(`/v1/keys/${victim.keyId}/status`, GATEWAY_TOKEN);
@@ -116,13 +124,18 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
   }
   console.log('3. Result');
+  if (caughtAt === undefined) {
+    const list = await getJson<{ incidents?: Incident[] }>(`/v1/incidents?keyId=${victim.keyId}`, ADMIN_TOKEN);
+    for (const incident of list?.incidents ?? []) console.log(`   ${incident.severity} ${incident.family} incident ${incident.id}: “${incident.peak.explanation}”`);
+  }
   if (suspendedAt === undefined) {
     console.log(`   NOT caught within 90 s; the attacker spent $${spent.toFixed(2)}. Check the worker log.`);
     process.exitCode = 1;
     return;
   }
   console.log(`   drain stopped ${((suspendedAt - attackStart) / 1000).toFixed(1)} s after it began; attacker spent $${spentAtSuspension.toFixed(2)}`);
-  console.log(`   without spendguard, at this rate: about $${((spentAtSuspension / ((suspendedAt - attackStart) / 60_000)) * 60 * 8).toFixed(0)} in an 8-hour night`);
+  const perHour = ATTACK_REQUESTS_PER_SECOND * ATTACK_USD_PER_REQUEST * 3600;
+  console.log(`   without spendguard this bot ($${perHour.toLocaleString('en-US')}/hour) would take $${(perHour * 8).toLocaleString('en-US')} in an 8-hour night`);
   console.log(`   evidence: curl -H "Authorization: Bearer $DEMO_ADMIN_TOKEN" ${API}/v1/incidents?keyId=${victim.keyId}`);
 }
 

@@ -3,3 +3,4 @@ export * from './kafka-producer.service';
 export * from './kafka-topics';
 export * from './kafka.module';
 export * from './key-status.publisher';
+export * from './retry-startup';

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import { retryWhileSettling } from './retry-startup';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -43,7 +44,10 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 }
 
-/** Creates the topics that do not exist yet; harmless when they do. */
+/**
+ * Creates the topics that do not exist yet; harmless when they do, also when
+ * another process creates them at the same moment.
+ */
 export async function ensureTopics(
   kafka: Kafka,
   topics: { topic: string; numPartitions: number; compacted?: boolean }[],
@@ -51,16 +55,18 @@ export async function ensureTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.numPartitions,
-        configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
-      })),
+    await retryWhileSettling('creating topics', async () => {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
     });
   } finally {
     await admin.disconnect();

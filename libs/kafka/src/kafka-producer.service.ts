@@ -4,6 +4,16 @@ import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import { createIdempotentProducer, ensureTopics } from './kafka-client';
 import { KAFKA, ownedTopics } from './kafka-topics';
 
+/** Well under the broker's default 1 MiB `message.max.bytes`, even if every message lands in one partition. */
+const MAX_REQUEST_BYTES = 768 * 1024;
+/** Record headers and framing, roughly. */
+const MESSAGE_OVERHEAD_BYTES = 64;
+
+function byteLength(value: Message['value'] | Message['key']): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}
+
 /**
  * The process's one idempotent producer. `send` resolves only after the
  * broker acknowledged every message (acks = all).
@@ -33,9 +43,24 @@ export class KafkaProducerService implements OnModuleInit, OnApplicationShutdown
     return this.connected;
   }
 
+  /**
+   * Sends in requests of at most {@link MAX_REQUEST_BYTES}, one after the other
+   * (so one key's messages keep their order); the broker refuses record batches
+   * over its `message.max.bytes` (1 MiB by default).
+   */
   async send(topic: string, messages: Message[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({ topic, messages, acks: -1 });
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const size = byteLength(messages[i].value) + byteLength(messages[i].key) + MESSAGE_OVERHEAD_BYTES;
+      if (i > start && bytes + size > MAX_REQUEST_BYTES) {
+        await this.producer.send({ topic, messages: messages.slice(start, i), acks: -1 });
+        start = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    if (start < messages.length) await this.producer.send({ topic, messages: messages.slice(start), acks: -1 });
   }
 
   async onApplicationShutdown(): Promise<void> {

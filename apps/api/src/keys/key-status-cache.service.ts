@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Consumer, Kafka } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import type { KeyState, KeyStatus } from '@spendguard/contracts/key-status';
-import { KAFKA } from '@spendguard/kafka';
+import { KAFKA, retryWhileSettling } from '@spendguard/kafka';
 
 /** What the decision endpoint answers for one key. */
 export interface KeyDecision {
@@ -58,7 +58,7 @@ export class KeyStatusCache implements OnApplicationBootstrap, OnApplicationShut
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+      for (const p of await retryWhileSettling(`reading offsets of ${topic}`, () => admin.fetchTopicOffsets(topic))) {
         if (BigInt(p.high) > BigInt(p.low)) this.pending.set(p.partition, BigInt(p.high));
       }
     } finally {
