@@ -51,7 +51,7 @@ export class NoveltyMemory {
     }
     if (entry === undefined) {
       if (this.size >= this.options.maxValues) this.evictLeastRecent(time);
-      entry = { firstSeen: time, lastSeen: time, novel: true, trackedSpendUsd: 0, trackSpend: reportable, escalated: false };
+      entry = { firstSeen: time, lastSeen: time, novel: true, trackedSpendUsd: 0, trackSpend: reportable, escalated: false, baseSpendUsd: 0, baseExpectedUsd: 0, baseNewOriginSpendUsd: 0 };
       this.insert(value, entry);
     } else {
       entry.firstSeen = time;
@@ -60,8 +60,17 @@ export class NoveltyMemory {
       entry.trackedSpendUsd = 0;
       entry.trackSpend = reportable;
       entry.escalated = false;
+      entry.baseSpendUsd = 0;
+      entry.baseExpectedUsd = 0;
+      entry.baseNewOriginSpendUsd = 0;
     }
     return entry;
+  }
+
+  /** The entry of `value` if remembered, without recording a sighting. */
+  peek(value: string): NoveltyEntry | undefined {
+    if (value === this.lastValue) return this.lastEntry;
+    return this.entries?.get(value);
   }
 
   /** Adds spend to a value's tally while it is still new; returns the tally (0 when not tracked). */
@@ -83,7 +92,7 @@ export class NoveltyMemory {
   static fromState(options: { maxValues: number; horizonMs: number; spendWindowMs: number }, state: NoveltyMemoryState): NoveltyMemory {
     const m = new NoveltyMemory(options);
     m.saturated = state.saturated;
-    for (const [value, e] of state.entries) m.insert(value, { ...e });
+    for (const [value, e] of state.entries) m.insert(value, { ...e, baseSpendUsd: e.baseSpendUsd ?? 0, baseExpectedUsd: e.baseExpectedUsd ?? 0, baseNewOriginSpendUsd: e.baseNewOriginSpendUsd ?? 0 });
     return m;
   }
 
@@ -132,9 +141,21 @@ export interface NoveltyEntry {
   trackSpend: boolean;
   /** Set once the spend on this new value produced a critical finding. */
   escalated: boolean;
+  /**
+   * For origins (IP, country): the key's running spend and expected-spend totals when the
+   * value was first seen (`SeriesState.spendTotal` / `expectedTotalAt`), so the engine can
+   * tell traffic added from a new place from traffic that moved there. 0 for models.
+   */
+  baseSpendUsd: number;
+  baseExpectedUsd: number;
+  /** The key's running total of spend from still-new IPs at first sight (see the engine's origin rule). */
+  baseNewOriginSpendUsd: number;
 }
+
+type OriginBase = 'baseSpendUsd' | 'baseExpectedUsd' | 'baseNewOriginSpendUsd';
 
 export interface NoveltyMemoryState {
   saturated: boolean;
-  entries: Array<[string, NoveltyEntry]>;
+  /** The origin base totals are absent in snapshots taken before origin novelty (read as 0). */
+  entries: Array<[string, Omit<NoveltyEntry, OriginBase> & Partial<Pick<NoveltyEntry, OriginBase>>]>;
 }

@@ -86,19 +86,26 @@ export class SlowDrainDetector {
    * `count` idle buckets (zero spend) starting at `fromBucketStart`: the statistic decays,
    * and each hour profile the gap crosses learns its zeros in closed form. Gaps longer than
    * 8 days only replay their last 8 days (older zeros are outweighed anyway).
+   * Returns what those buckets were expected to cost (each at its hour profile before
+   * learning it, `fallbackMean` for a young profile; last 8 days of a longer gap only:
+   * callers compare this sum over the last hour).
    */
-  learnIdle(fromBucketStart: number, count: number, bucketMs: number): void {
-    if (count <= 0) return;
+  learnIdle(fromBucketStart: number, count: number, bucketMs: number, fallbackMean = 0): number {
+    if (count <= 0) return 0;
     this.cusum.decayIdle(count);
     if (this.cusum.statistic === 0) this.excessUsd = 0;
     const end = fromBucketStart + count * bucketMs;
     let t = Math.max(fromBucketStart, end - MAX_IDLE_REPLAY_MS);
+    let expected = 0;
     while (t < end) {
       const hourEnd = Math.min(end, (Math.floor(t / HOUR_MS) + 1) * HOUR_MS);
       const buckets = Math.ceil((hourEnd - t) / bucketMs);
-      this.learn(profileIndex(t), 0, buckets);
+      const p = profileIndex(t);
+      expected += buckets * this.expectedMeanAt(p, fallbackMean);
+      this.learn(p, 0, buckets);
       t += buckets * bucketMs;
     }
+    return expected;
   }
 
   toState(): SlowDrainState {

@@ -121,6 +121,8 @@ export class DetectionEngine {
           series: k.series.toSnapshot(),
           novelty: k.novelty.map((memory) => memory?.toState() ?? null),
           noveltyBucket: [...k.noveltyBucket],
+          originPagedAt: Number.isFinite(k.originPagedAt) ? k.originPagedAt : null,
+          newOriginSpend: k.newOriginSpend,
         })),
       })),
     };
@@ -138,7 +140,7 @@ export class DetectionEngine {
       for (const k of a.keys) {
         const keySeries = new SeriesState(a.accountId, k.keyId, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
         const novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i]) : undefined));
-        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket] };
+        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket], originPagedAt: k.originPagedAt ?? -Infinity, newOriginSpend: k.newOriginSpend ?? 0, newIpCost: 0 };
         account.keys.set(k.keyId, key);
         if (!engine.keysById.has(k.keyId)) engine.keysById.set(k.keyId, key);
       }
@@ -171,7 +173,7 @@ export class DetectionEngine {
     if (key === undefined) {
       const series = new SeriesState(account.accountId, keyId, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
       series.open(time - (time % this.policy.engine.bucketMs));
-      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1] };
+      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1], originPagedAt: -Infinity, newOriginSpend: 0, newIpCost: 0 };
       account.keys.set(keyId, key);
       if (!this.keysById.has(keyId)) this.keysById.set(keyId, key);
     }
@@ -198,33 +200,122 @@ export class DetectionEngine {
    * IP `info`, a new model `warning` (attackers pick the most expensive model); spend of at
    * least `noveltyCriticalSpendUsd` on a model first seen within the spend window is
    * `critical`: the key is paying for something its owner never used.
+   *
+   * Origin novelty (IP, country) is `critical` when a new origin adds spend on top of the
+   * key's usual traffic (`judgeOrigin`): a leaked key used from somewhere else while its
+   * owner keeps using it, the signature of a drain that stays under every rate threshold.
    */
   private judgeNovelty(key: KeyState, event: UsageEvent, out: FindingDraft[]): void {
     const time = event.time;
     const warm = time - key.firstSeen >= this.noveltyWarmupMs;
-    this.judgeNoveltyOf(key, MODEL, event.model, time, warm, event.costUsd, out);
-    this.judgeNoveltyOf(key, IP, event.ip, time, warm, 0, out);
-    this.judgeNoveltyOf(key, COUNTRY, event.country, time, warm, 0, out);
+    const cost = event.costUsd;
+    key.newIpCost = 0;
+    this.judgeNoveltyOf(key, MODEL, event.model, time, warm, cost, out);
+    this.judgeNoveltyOf(key, IP, event.ip, time, warm, cost, out, event.ip, event.country);
+    this.judgeNoveltyOf(key, COUNTRY, event.country, time, warm, cost, out, event.ip, event.country);
     this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, time, warm, 0, out);
   }
 
-  private judgeNoveltyOf(key: KeyState, i: number, value: string, time: number, warm: boolean, costUsd: number, out: FindingDraft[]): void {
+  private judgeNoveltyOf(key: KeyState, i: number, value: string, time: number, warm: boolean, costUsd: number, out: FindingDraft[], ip = '', country = ''): void {
     if (value === '') return;
     let memory = key.novelty[i];
     if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty);
     const entry = memory.observe(value, time, warm);
-    if (entry.novel && warm && !memory.saturated && key.noveltyBucket[i] !== key.series.bucketStart) {
-      // One novelty finding per attribute and bucket: a burst of new IPs is one finding.
-      key.noveltyBucket[i] = key.series.bucketStart;
-      out.push(this.noveltyDraft(key, NOVELTY_ATTRIBUTES[i], value, i === MODEL ? 'warning' : 'info', time, 0, entry));
+    if (entry.novel) {
+      if (warm && !memory.saturated && key.noveltyBucket[i] !== key.series.bucketStart) {
+        // One novelty finding per attribute and bucket: a burst of new IPs is one finding.
+        key.noveltyBucket[i] = key.series.bucketStart;
+        out.push(this.noveltyDraft(key, NOVELTY_ATTRIBUTES[i], value, i === MODEL ? 'warning' : 'info', time, 0, entry));
+      }
+      if (i !== MODEL) {
+        // The key's totals just before this event (it is already in the bucket).
+        entry.baseSpendUsd = key.series.spendTotal - costUsd;
+        entry.baseExpectedUsd = key.series.expectedTotalAt(time);
+        entry.baseNewOriginSpendUsd = key.newOriginSpend - key.newIpCost; // the IP may have counted this event already
+      }
     }
-    if (i === MODEL && entry.trackSpend && !entry.escalated) {
-      const spent = memory.addSpend(entry, time, costUsd);
-      if (spent >= key.series.settings.thresholds.noveltyCriticalSpendUsd) {
+    if (!entry.trackSpend || costUsd === 0) return;
+    if (i === IP && time - entry.firstSeen <= this.novelty.spendWindowMs) {
+      key.newOriginSpend += costUsd;
+      key.newIpCost = costUsd;
+    }
+    if (entry.escalated) return;
+    const spent = memory.addSpend(entry, time, costUsd);
+    const t = key.series.settings.thresholds;
+    if (i === MODEL) {
+      if (spent >= t.noveltyCriticalSpendUsd) {
         entry.escalated = true;
         out.push(this.noveltyDraft(key, 'model', value, 'critical', time, spent, entry));
       }
+    } else if (spent >= t.originCriticalSpendUsd && (i === IP || i === COUNTRY) && !memory.saturated) {
+      this.judgeOrigin(key, i, value, i === IP ? country : ip, time, spent, entry, out);
     }
+  }
+
+  /**
+   * Origin drain: spend from an IP or country first seen within the novelty spend window
+   * (`noveltySpendWindowMinutes`) is critical when, since its first sight,
+   *  - the new origin spent N ≥ bar,
+   *  - the key spent T with T − E ≥ bar, E being what the key usually spends over that time
+   *    (its hour-of-day baseline summed over the elapsed buckets): the spend is on top of
+   *    the usual, and
+   *  - the key's known origins (every IP but those still new) still spent
+   *    K ≥ `originKnownShareMin` × E: the owner's traffic continues, so the new origin is
+   *    added traffic, not the owner having moved (a redeploy to new servers or a trip
+   *    abroad moves traffic; a leaked key adds it),
+   * where bar = max(`originCriticalSpendUsd`, `originCriticalHourShare` × the key's usual
+   * spend per hour at this hour of day). A key drained at +100 % of its usual rate from a
+   * new IP pages after about half an hour (share 0.5); a key that doubles its traffic from
+   * its own servers does not page here (that is the slow-drain CUSUM's case).
+   * Reference: the "new value + volume" pattern of UEBA/SIEM rules (e.g. Elastic new-terms
+   * combined with a threshold), with the volume judged against the key's own baseline.
+   * At most one origin critical per key and spend window (an attacker's proxy IPs, or a new
+   * IP in a new country, are one page).
+   */
+  private judgeOrigin(key: KeyState, i: number, value: string, otherValue: string, time: number, spent: number, entry: NoveltyEntry, out: FindingDraft[]): void {
+    if (time - key.originPagedAt <= this.novelty.spendWindowMs) {
+      // One origin page per key and spend window: an attacker's 20 proxy IPs, or a new IP in a new country, are one story.
+      entry.escalated = true;
+      return;
+    }
+    const s = key.series;
+    const t = s.settings.thresholds;
+    const hourly = s.expectedBucketCost * (3_600_000 / this.bucketMs);
+    const bar = Math.max(t.originCriticalSpendUsd, t.originCriticalHourShare * hourly);
+    if (spent < bar) return;
+    const total = s.spendTotal - entry.baseSpendUsd;
+    const expected = s.expectedTotalAt(time) - entry.baseExpectedUsd;
+    // Known origins: everything but the origins still new (a redeploy to two new IPs must not count one as the other's "known" traffic).
+    const known = total - (key.newOriginSpend - entry.baseNewOriginSpendUsd);
+    if (total - expected < bar || known < t.originKnownShareMin * expected) return;
+    entry.escalated = true;
+    // The other origin attribute of the same first event (new IP in a new country) is the same story: one page.
+    key.originPagedAt = time;
+    const otherEntry = otherValue === '' ? undefined : key.novelty[i === IP ? COUNTRY : IP]?.peek(otherValue);
+    let alsoNew = '';
+    if (otherEntry !== undefined && otherEntry.trackSpend && time - otherEntry.firstSeen <= this.novelty.spendWindowMs) {
+      otherEntry.escalated = true;
+      alsoNew = ` (${i === IP ? 'country' : 'IP'} ${otherValue}, also new)`;
+    }
+    const minutes = Math.round((time - entry.firstSeen) / 60_000);
+    const attr = NOVELTY_ATTRIBUTES[i];
+    out.push({
+      time,
+      accountId: s.accountId,
+      keyId: s.keyId,
+      detector: 'novelty',
+      metric: ATTRIBUTE_METRIC[attr],
+      observed: spent,
+      expected,
+      score: Math.min(spent, total - expected),
+      threshold: bar,
+      severity: 'critical',
+      explanation:
+        `${describeSubject(s.accountId, s.keyId)} spent ${formatUsd(spent)} from ${ATTRIBUTE_LABEL[attr]} ${value}${alsoNew}, first used ${minutes} minutes ago, ` +
+        `on top of its usual traffic: ${formatUsd(total)} in total since then where it usually spends ${formatUsd(expected)} (limit ${formatUsd(bar)} from the new ${ATTRIBUTE_LABEL[attr]} and above usual)`,
+      episodeStart: entry.firstSeen,
+      value,
+    });
   }
 
   private noveltyDraft(key: KeyState, attr: NoveltyAttribute, value: string, severity: 'info' | 'warning' | 'critical', time: number, spent: number, entry: NoveltyEntry): FindingDraft {
@@ -286,6 +377,9 @@ export interface EngineSnapshot {
       series: SeriesStateSnapshot;
       novelty: Array<NoveltyMemoryState | null>;
       noveltyBucket: number[];
+      /** Absent in snapshots taken before origin novelty; null = never paged. */
+      originPagedAt?: number | null;
+      newOriginSpend?: number;
     }>;
   }>;
 }
@@ -320,4 +414,10 @@ interface KeyState {
   novelty: Array<NoveltyMemory | undefined>;
   /** Bucket start of the last novelty finding per attribute (dedupe per bucket). */
   noveltyBucket: number[];
+  /** Time of the last origin (IP/country) page: one per key and novelty spend window. */
+  originPagedAt: number;
+  /** Running total of the spend made from an IP that was still new (within the spend window of its first sight). */
+  newOriginSpend: number;
+  /** What the event being judged added to `newOriginSpend` (scratch). */
+  newIpCost: number;
 }

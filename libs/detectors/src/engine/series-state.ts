@@ -35,6 +35,14 @@ export class SeriesState {
   errors = 0;
   /** Buckets since this series first saw an event (closed ones, including idle ones). */
   ageBuckets = 0;
+  /** Running total of every cost added (USD): spend between two moments is a difference of two readings. */
+  spendTotal = 0;
+  /**
+   * Running total of the expected cost of every closed bucket (hour-of-day baseline, see
+   * `expectedBucketCost`), idle ones included: `expectedTotalAt(t1) − expectedTotalAt(t0)` is
+   * what this series usually spends between t0 and t1.
+   */
+  expectedTotal = 0;
 
   readonly costEwma: EwmaMoments;
   readonly requestsEwma: EwmaMoments;
@@ -83,6 +91,8 @@ export class SeriesState {
     if (state) {
       Object.assign(this, { bucketStart: state.bucketStart, cost: state.cost, requests: state.requests, tokens: state.tokens, errors: state.errors, ageBuckets: state.ageBuckets });
       this.cusumSeverity = state.cusumSeverity;
+      this.spendTotal = state.spendTotal ?? 0;
+      this.expectedTotal = state.expectedTotal ?? 0;
       this.fired.set(state.fired);
       this.profile = profileIndex(this.bucketStart);
       this.resetLevels();
@@ -96,6 +106,17 @@ export class SeriesState {
   /** Less than `matureHours` of history: no weekly peak or hour profile yet, so criticals need more dollars. */
   get young(): boolean {
     return this.ageBuckets * this.engine.bucketMs < this.engine.matureHours * 3_600_000;
+  }
+
+  /** What this series usually spends in one bucket at the hour of day of the bucket in progress (USD). */
+  get expectedBucketCost(): number {
+    return this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean);
+  }
+
+  /** `expectedTotal` read at `time` within the bucket in progress (the open bucket counts pro rata). */
+  expectedTotalAt(time: number): number {
+    const fraction = Math.min(1, Math.max(0, (time - this.bucketStart) / this.engine.bucketMs));
+    return this.expectedTotal + fraction * this.expectedBucketCost;
   }
 
   get warmingUp(): boolean {
@@ -115,6 +136,7 @@ export class SeriesState {
    */
   add(time: number, cost: number, requests: number, tokens: number, errors: number, judge: boolean, out: FindingDraft[]): void {
     this.cost += cost;
+    this.spendTotal += cost;
     this.requests += requests;
     this.tokens += tokens;
     this.errors += errors;
@@ -166,6 +188,8 @@ export class SeriesState {
       caps: this.caps?.toState() ?? null,
       cusumSeverity: this.cusumSeverity,
       fired: Array.from(this.fired),
+      spendTotal: this.spendTotal,
+      expectedTotal: this.expectedTotal,
     };
   }
 
@@ -189,7 +213,8 @@ export class SeriesState {
     }
     // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
     const judgeCusum = judge && on.cusum && !this.warmingUp;
-    const expected = judgeCusum ? this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean) : 0;
+    const expected = this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean);
+    this.expectedTotal += expected;
     const statistic = this.slowDrain.scoreAndLearnAt(this.profile, this.bucketStart, this.cost, judgeCusum);
     if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
     // Learn the closed bucket.
@@ -202,11 +227,12 @@ export class SeriesState {
   }
 
   private learnIdle(fromBucketStart: number, count: number): void {
+    const fallbackMean = this.costEwma.mean;
     this.costEwma.updateRepeated(0, count);
     this.requestsEwma.updateRepeated(0, count);
     this.tokensEwma.updateRepeated(0, count);
     this.costWindow.pushRepeated(0, count);
-    this.slowDrain.learnIdle(fromBucketStart, count, this.engine.bucketMs);
+    this.expectedTotal += this.slowDrain.learnIdle(fromBucketStart, count, this.engine.bucketMs, fallbackMean);
     if (this.slowDrain.statistic === 0) this.cusumSeverity = 0;
     this.ageBuckets += count;
   }
@@ -453,4 +479,7 @@ export interface SeriesStateSnapshot {
   caps: SpendCapsState | null;
   cusumSeverity: number;
   fired: number[];
+  /** Absent in snapshots taken before origin novelty (read as 0). */
+  spendTotal?: number;
+  expectedTotal?: number;
 }

@@ -6,6 +6,10 @@ import type { Caps, DetectorToggles, EngineSettings, Thresholds } from './detect
  * ratio AND more than the key's recent peak; statistical detectors only warn.
  * CUSUM allowance 0.75 (not 0.5): on `bench/drain` a k of 0.5 paged on legitimately busy
  * days (+30–60 % for hours) at 5.3 false criticals per 1,000 key-days; 0.75 gives 0.24.
+ * Origin novelty (a new IP/country adding spend on top of the key's usual traffic, see
+ * `DetectionEngine.judgeOrigin`): $0.25 floor, half the key's usual hourly spend, and the
+ * known origins must keep at least half their usual pace. On `bench/drain` it took
+ * slow-drain recall from 17 % to 80 % (median 44 min) with no false critical added.
  */
 export const DEFAULT_THRESHOLDS: Thresholds = {
   minSpendUsd: 0.5,
@@ -26,6 +30,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   errorRateMin: 0.5,
   errorRateMinRequests: 20,
   noveltyCriticalSpendUsd: 5,
+  originCriticalSpendUsd: 0.25,
+  originCriticalHourShare: 0.5,
+  originKnownShareMin: 0.5,
 };
 
 /** No cap by default: a cap is a business decision, a default one would page big users. */

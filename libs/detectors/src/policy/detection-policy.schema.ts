@@ -28,6 +28,9 @@ export const thresholdsShape = {
   errorRateMin: z.number().min(0).max(1).describe('Error-rate findings need at least this share of failed requests (status ≥ 400).'),
   errorRateMinRequests: nonNegative.describe('Error-rate findings need at least this many requests in the bucket.'),
   noveltyCriticalSpendUsd: nonNegative.describe('Spend on a never-seen model within the novelty spend window that makes a novelty critical.'),
+  originCriticalSpendUsd: nonNegative.describe('Origin novelty: a new IP or country pages only once it spent at least this (USD) within the novelty spend window, on top of the key\'s usual spend.'),
+  originCriticalHourShare: nonNegative.describe('Origin novelty: the new IP/country\'s spend and the key\'s spend above its baseline since then must both reach this × the key\'s usual spend per hour.'),
+  originKnownShareMin: nonNegative.describe('Origin novelty: the key\'s already-known IPs/countries must still spend at least this × the key\'s baseline since the new one appeared (traffic was added, not moved: redeploys and travel do not page).'),
 };
 
 export const capsShape = {

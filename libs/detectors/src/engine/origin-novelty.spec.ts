@@ -1,0 +1,135 @@
+import type { Finding } from '@spendguard/contracts/finding';
+import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
+import { makeEvent, type SyntheticKey } from '../testing/synthetic-traffic';
+import { DetectionEngine } from './detection-engine';
+
+// Hand-computed origin-novelty verdicts. Amounts are binary fractions ($1/64, $1/32) so
+// every sum below is exact in floating point.
+const START = Date.UTC(2026, 0, 5); // Monday 00:00 UTC
+const MINUTE = 60_000;
+const OWNER_USD = 1 / 64; // the key's usual spend: $0.015625 every minute, around the clock
+const key: SyntheticKey = { accountId: 'acct', keyId: 'sk-…0r1g', requestsPerMinute: 1, costPerRequestUsd: OWNER_USD, model: 'mid-model', ip: '10.0.0.1' };
+// Two weekdays of history: every weekday hour profile has 120 buckets at exactly $1/64.
+// While a profile has fewer than 1/α buckets its mean is the plain running mean (EWMA
+// warm-up weight 1/n), and it keeps learning during the attack (score first, then learn):
+// after m attacked minutes at $3/64 the Wednesday-00h profile expects
+// e(m) = (120 · 1 + m · 3) / (64 · (120 + m)) a minute.
+const HISTORY_MINUTES = 2 * 24 * 60;
+const T0 = START + HISTORY_MINUTES * MINUTE; // Wednesday 00:00
+
+function history(): UsageEvent[] {
+  return Array.from({ length: HISTORY_MINUTES }, (_, m) => makeEvent(key, START + m * MINUTE, OWNER_USD, `h${m}`));
+}
+
+function run(engine: DetectionEngine, events: UsageEvent[]): Finding[] {
+  const out: Finding[] = [];
+  for (const e of events.sort((a, b) => a.time - b.time)) out.push(...engine.observe(e));
+  return out;
+}
+
+/** The owner at minute start on its known IP, plus `extra(m)` events in the same minute (at +30 s). */
+function minutes(count: number, owner: (m: number) => Partial<UsageEvent> | null, extra: (m: number) => Array<{ cost: number; overrides: Partial<UsageEvent> }>): UsageEvent[] {
+  const events: UsageEvent[] = [];
+  for (let m = 0; m < count; m++) {
+    const o = owner(m);
+    if (o !== null) events.push(makeEvent(key, T0 + m * MINUTE, OWNER_USD, `o${m}`, o));
+    extra(m).forEach((x, i) => events.push(makeEvent(key, T0 + m * MINUTE + 30_000, x.cost, `x${m}-${i}`, x.overrides)));
+  }
+  return events;
+}
+
+const criticals = (findings: Finding[]): Finding[] => findings.filter((f) => f.severity === 'critical');
+
+/** Hand computation of the k-th attacker event's verdict (owner $1/64 + attacker $1/32 each minute). */
+function verdict(k: number): { spent: number; total: number; expected: number; bar: number; pages: boolean } {
+  const e = (m: number): number => (120 + 3 * m) / (64 * (120 + m));
+  const spent = k / 32;
+  const total = spent + (k - 1) / 64; // plus the owner's minutes 1 … k−1
+  // From +30 s of minute 0 to +30 s of minute k−1: half of bucket 0, buckets 1 … k−2, half of bucket k−1.
+  let expected = k === 1 ? 0 : 0.5 * e(0) + 0.5 * e(k - 1);
+  for (let m = 1; m <= k - 2; m++) expected += e(m);
+  const bar = Math.max(0.25, 0.5 * 60 * e(k - 1));
+  return { spent, total, expected, bar, pages: spent >= bar && total - expected >= bar && total - spent >= 0.5 * expected };
+}
+
+describe('origin novelty (a new IP or country adding spend on top of the key’s usual traffic)', () => {
+  let engine: DetectionEngine;
+  beforeEach(() => {
+    engine = new DetectionEngine();
+    expect(criticals(run(engine, history()))).toEqual([]);
+  });
+
+  it('pages when a new IP adds $1/32 a minute while the owner keeps spending $1/64: at the 21st attacker request', () => {
+    // Hand values: k = 20 → N $0.625 < bar $0.5969; k = 21 → N $0.65625, T $0.96875,
+    // E $0.35943, T − E $0.60932 ≥ bar $0.60268 and T − N = $0.3125 ≥ 0.5 · E.
+    expect(verdict(20).pages).toBe(false);
+    const v = verdict(21);
+    expect(v.pages).toBe(true);
+    expect(v.expected).toBeCloseTo(0.35943, 5);
+    expect(v.bar).toBeCloseTo(0.60268, 5);
+    const findings = run(engine, minutes(30, () => ({}), () => [{ cost: 1 / 32, overrides: { ip: '203.0.113.7' } }]));
+    const pages = criticals(findings);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ time: new Date(T0 + 20 * MINUTE + 30_000).toISOString(), detector: 'novelty', metric: 'ip', value: '203.0.113.7', observed: 0.65625 });
+    expect(pages[0].expected).toBeCloseTo(v.expected, 6);
+    expect(pages[0].score).toBeCloseTo(Math.min(v.spent, v.total - v.expected), 6);
+    expect(pages[0].threshold).toBeCloseTo(v.bar, 12);
+    expect(pages[0].explanation).toBe(
+      'Key sk-…0r1g of account acct spent $0.66 from IP 203.0.113.7, first used 20 minutes ago, on top of its usual traffic: ' +
+        '$0.97 in total since then where it usually spends $0.36 (limit $0.60 from the new IP and above usual)',
+    );
+  });
+
+  it('a new IP in a new country pages once, naming both', () => {
+    const findings = run(engine, minutes(30, () => ({}), () => [{ cost: 1 / 32, overrides: { ip: '203.0.113.7', country: 'KP' } }]));
+    const pages = criticals(findings);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ metric: 'ip', value: '203.0.113.7' });
+    expect(pages[0].explanation).toContain('from IP 203.0.113.7 (country KP, also new), first used 20 minutes ago');
+  });
+
+  it('does not page when the owner moves to a new IP (redeploy), even with twice the traffic: known IPs went silent', () => {
+    const findings = run(engine, minutes(60, () => null, () => [{ cost: 1 / 32, overrides: { ip: '10.0.0.2' } }]));
+    expect(criticals(findings)).toEqual([]);
+    expect(findings.filter((f) => f.detector === 'novelty').map((f) => f.severity)).toEqual(['info']);
+  });
+
+  it('does not page when the owner moves to two new IPs with more traffic: neither counts as the other’s known origin', () => {
+    // Each new IP spends $1/32 a minute (4× the key in total): for either, T − E and N are far above
+    // the bar, but the known origins (IPs not new) spent $0. (The slow-drain CUSUM does page for 4× the spend.)
+    const events = minutes(60, () => null, () => [
+      { cost: 1 / 32, overrides: { ip: '10.0.0.4' } },
+      { cost: 1 / 32, overrides: { ip: '10.0.0.5' } },
+    ]);
+    expect(criticals(run(engine, events)).filter((f) => f.detector === 'novelty')).toEqual([]);
+  });
+
+  it('does not page when a new server takes half of the traffic (scale-out): nothing above usual', () => {
+    // Owner $1/128 at the known IP and $1/128 at the new one each minute: T − E = 0 < bar.
+    const half = 1 / 128;
+    const events = minutes(60, () => null, () => [
+      { cost: half, overrides: {} },
+      { cost: half, overrides: { ip: '10.0.0.3' } },
+    ]);
+    expect(criticals(run(engine, events))).toEqual([]);
+  });
+
+  it('does not page for spend under the dollar floor, however large relative to the key', () => {
+    const quiet = new DetectionEngine();
+    const tiny = { ...key, keyId: 'sk-…t1ny' };
+    run(quiet, Array.from({ length: HISTORY_MINUTES }, (_, m) => makeEvent(tiny, START + m * MINUTE, 1 / 4096, `t${m}`)));
+    // $1/512 a minute from a new IP (8× the key) for an hour: $0.117 < $0.25.
+    const attack = Array.from({ length: 60 }, (_, m) => makeEvent(tiny, T0 + m * MINUTE + 30_000, 1 / 512, `a${m}`, { ip: '203.0.113.9' }));
+    const owner = Array.from({ length: 60 }, (_, m) => makeEvent(tiny, T0 + m * MINUTE, 1 / 4096, `o${m}`));
+    expect(criticals(run(quiet, [...attack, ...owner]))).toEqual([]);
+  });
+
+  it('snapshot → restore keeps the origin tallies', () => {
+    const events = minutes(30, () => ({}), () => [{ cost: 1 / 32, overrides: { ip: '203.0.113.7' } }]).sort((a, b) => a.time - b.time);
+    const cut = events.findIndex((e) => e.time >= T0 + 10 * MINUTE);
+    run(engine, events.slice(0, cut));
+    const restored = DetectionEngine.restore(JSON.parse(JSON.stringify(engine.snapshot())), engine.policy);
+    const pages = criticals(run(restored, events.slice(cut)));
+    expect(pages.map((f) => f.time)).toEqual([new Date(T0 + 20 * MINUTE + 30_000).toISOString()]);
+  });
+});
