@@ -141,3 +141,24 @@ describe('bad input', () => {
     expect(GATEWAY_ID).toBe(after.gatewayId);
   });
 });
+
+describe('ingest rate limit', () => {
+  it('answers 429 with a reason once a gateway exceeds INGEST_REQUESTS_PER_SECOND', async () => {
+    const config = testConfig(testEnv({ WORKER_ROLES: 'sink', INGEST_REQUESTS_PER_SECOND: '3' }));
+    const api = await startApi(config);
+    try {
+      const statuses: number[] = [];
+      let lastBody: Record<string, unknown> = {};
+      for (let i = 0; i < 6; i++) {
+        const response = await postEvents(api.url, JSON.stringify(valid(300 + i)));
+        statuses.push(response.status);
+        lastBody = response.body;
+      }
+      expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(3);
+      expect(statuses).toContain(429);
+      expect(lastBody.message).toMatch(/too many ingest requests from this gateway; at most 3 per second/);
+    } finally {
+      await api.app.close();
+    }
+  });
+});

@@ -18,6 +18,7 @@ import { AdminAuditService } from './audit/admin-audit.service';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { DecisionAuthGuard } from './auth/decision-auth.guard';
 import { GatewayAuthGuard } from './auth/gateway-auth.guard';
+import { GATEWAY_TRACKER_PREFIX, GatewayThrottlerGuard, INGEST_THROTTLER } from './ingest/gateway-throttler.guard';
 import { ControlCommandPublisher } from './control/control-command.publisher';
 import { HealthController } from './health/health.controller';
 import { BuildIncidentReportUseCase } from './incidents/build-incident-report.use-case';
@@ -37,6 +38,8 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 
 /** Per-IP limit window of POST /v1/reports. */
 const REPORTS_WINDOW_MS = 60_000;
+/** Per-gateway limit window of POST /v1/events. */
+const INGEST_WINDOW_MS = 1000;
 
 /**
  * The HTTP API: ingest; the decision endpoint and kill switch (keys); abuse reports;
@@ -57,8 +60,14 @@ export class ApiModule {
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) => ({
-            throttlers: [{ name: 'reports', ttl: REPORTS_WINDOW_MS, limit: c.REPORTS_PER_MINUTE }],
-            errorMessage: `too many reports from this address; at most ${c.REPORTS_PER_MINUTE} per minute`,
+            throttlers: [
+              { name: 'reports', ttl: REPORTS_WINDOW_MS, limit: c.REPORTS_PER_MINUTE },
+              { name: INGEST_THROTTLER, ttl: INGEST_WINDOW_MS, limit: c.INGEST_REQUESTS_PER_SECOND },
+            ],
+            errorMessage: (_context, detail) =>
+              detail.tracker.startsWith(GATEWAY_TRACKER_PREFIX)
+                ? `too many ingest requests from this gateway; at most ${c.INGEST_REQUESTS_PER_SECOND} per second, retry later`
+                : `too many reports from this address; at most ${c.REPORTS_PER_MINUTE} per minute`,
           }),
         }),
       ],
@@ -77,6 +86,7 @@ export class ApiModule {
       providers: [
         IngestEventsUseCase,
         GatewayAuthGuard,
+        GatewayThrottlerGuard,
         DecisionAuthGuard,
         AdminAuthGuard,
         AdminAuditService,

@@ -68,6 +68,7 @@ export const configVariables = {
     .optional()
     .describe('Per-admin scopes as name:scope|scope,… (action names like keys.suspend, area.*, read, *); admins not listed may do everything'),
   INGEST_MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024).describe('Largest accepted ingest request body'),
+  INGEST_REQUESTS_PER_SECOND: int(200, 1).describe('Ingest requests accepted per gateway per second (then 429)'),
   INGEST_MAX_EVENTS_PER_REQUEST: int(10_000, 1).describe('Most events accepted in one ingest request'),
   EVENT_MAX_PAST_SECONDS: int(7 * 24 * 3600, 1).describe('Oldest event time accepted, seconds before now'),
   EVENT_MAX_FUTURE_SECONDS: int(300, 0).describe('Newest event time accepted, seconds after now'),

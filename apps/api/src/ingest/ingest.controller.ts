@@ -2,7 +2,9 @@ import { BadRequestException, Controller, HttpCode, Inject, Post, Req, Res, UseG
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
+import { SkipThrottle } from '@nestjs/throttler';
 import { GatewayAuthGuard, type GatewayRequest } from '../auth/gateway-auth.guard';
+import { GatewayThrottlerGuard } from './gateway-throttler.guard';
 import { IngestEventsUseCase, type IngestSummary } from './ingest-events.use-case';
 import { readBody, splitIngestBody } from './read-body';
 
@@ -17,7 +19,8 @@ export class IngestController {
 
   @Post()
   @HttpCode(202)
-  @UseGuards(GatewayAuthGuard)
+  @UseGuards(GatewayAuthGuard, GatewayThrottlerGuard)
+  @SkipThrottle({ reports: true })
   @ApiOperation({
     summary: 'Publish usage events',
     description:
@@ -32,6 +35,7 @@ export class IngestController {
   @ApiResponse({ status: 400, description: 'Malformed body, or every event rejected' })
   @ApiResponse({ status: 401, description: 'Missing or invalid gateway token' })
   @ApiResponse({ status: 413, description: 'Body or event count over the limit' })
+  @ApiResponse({ status: 429, description: 'More than INGEST_REQUESTS_PER_SECOND requests from this gateway' })
   @ApiResponse({ status: 503, description: 'Kafka unavailable: nothing accepted, retry' })
   async publish(@Req() request: GatewayRequest, @Res({ passthrough: true }) response: Response): Promise<IngestSummary> {
     const text = await readBody(request, this.config.INGEST_MAX_BODY_BYTES);

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { parseOrBadRequest } from '../common/validation';
 import { SubmitReportBody, SubmitReportResponse, submitReportSchema } from './report.dto';
@@ -10,6 +10,7 @@ import { SubmitReportUseCase, type SubmitReportResult } from './submit-report.us
 @ApiTags('reports')
 @Controller('v1/reports')
 @UseGuards(ThrottlerGuard)
+@SkipThrottle({ ingest: true })
 export class ReportsController {
   constructor(private readonly submit: SubmitReportUseCase) {}
 
