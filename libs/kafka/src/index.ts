@@ -4,3 +4,4 @@ export * from './kafka-topics';
 export * from './kafka.module';
 export * from './key-status.publisher';
 export * from './retry-startup';
+export * from './consumer-supervision';

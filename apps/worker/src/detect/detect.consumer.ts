@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import { parseUsageEventJson, type Finding } from '@spendguard/contracts';
 import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
 import type { DetectionPolicy, EngineSnapshot } from '@spendguard/detectors';
-import { KAFKA, KafkaProducerService } from '@spendguard/kafka';
+import { KAFKA, KafkaProducerService, superviseConsumer } from '@spendguard/kafka';
 import { loadDetectionPolicyFile } from './load-detection-policy';
 import { PartitionDetector } from './partition-detector';
 
@@ -51,9 +51,7 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
       this.partitions.clear();
       this.lastSnapshotAt.clear();
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.logger.error(`consumer crashed restart=${String(event.payload.restart)}: ${event.payload.error.message}`);
-    });
+    superviseConsumer(this.consumer, this.logger, 'detect');
   }
 
   async onModuleInit(): Promise<void> {

@@ -20,7 +20,7 @@ import {
   type IncidentUpdate,
   type PagerDutyResult,
 } from '@spendguard/escalation';
-import { KAFKA } from '@spendguard/kafka';
+import { KAFKA, superviseConsumer } from '@spendguard/kafka';
 import { ClickHouseIncidentContextProvider } from './clickhouse-incident-context';
 import { parseControlCommand, parseFinding, reportFinding } from './escalate-messages';
 import { KeyStatusKillSwitch } from './key-status-kill-switch';
@@ -106,9 +106,7 @@ export class EscalateConsumer implements OnModuleInit, OnApplicationShutdown {
       const assigned = Object.values(event.payload.memberAssignment).some((partitions) => partitions.length > 0);
       void this.serialized(() => this.onAssignment(assigned)).catch((error: Error) => this.logger.error(`taking over failed: ${error.message}`));
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.logger.error(`consumer crashed restart=${String(event.payload.restart)}: ${event.payload.error.message}`);
-    });
+    superviseConsumer(this.consumer, this.logger, 'escalate');
   }
 
   async onModuleInit(): Promise<void> {
