@@ -34,11 +34,27 @@ export interface UsageEventRow {
   ingested_at: string;
 }
 
+/** formatDateTime for epoch ms, remembering the last second formatted (events of a batch share few seconds). */
+function secondFormatter(): (ms: number) => string {
+  let second = NaN;
+  let text = '';
+  return (ms) => {
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      text = formatDateTime(ms);
+    }
+    return text;
+  };
+}
+const formatEventTime = secondFormatter();
+const formatIngestedAt = secondFormatter();
+
 export function toUsageEventRow(event: UsageEvent, position: KafkaPosition, ingestedAt: number): UsageEventRow {
   const attributeKeys = Object.keys(event.attributes);
   return {
     event_id: event.id,
-    time: formatDateTime(event.time),
+    time: formatEventTime(event.time),
     time_ms: event.time,
     account_id: event.accountId,
     key_id: event.keyId,
@@ -58,6 +74,6 @@ export function toUsageEventRow(event: UsageEvent, position: KafkaPosition, inge
     kafka_topic: position.topic,
     kafka_partition: position.partition,
     kafka_offset: position.offset,
-    ingested_at: formatDateTime(ingestedAt),
+    ingested_at: formatIngestedAt(ingestedAt),
   };
 }

@@ -23,8 +23,14 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   { name: 'bearer credential', pattern: /\bBearer\s+[A-Za-z0-9._~+/-]{24,}/i },
 ];
 
+/** No pattern matches fewer characters (`sk-` + 20); shorter strings are skipped. */
+const SHORTEST_SECRET = 23;
+/** A pattern can only match where one of these prefixes occurs; one scan rules most strings out. */
+const ANY_PREFIX = /sk-|AIza|gsk_|xai-|hf_|r8_|bearer/i;
+
 /** Name of the first secret pattern found in `text`, or undefined. */
 export function findSecretPattern(text: string): string | undefined {
+  if (text.length < SHORTEST_SECRET || !ANY_PREFIX.test(text)) return undefined;
   for (const { name, pattern } of SECRET_PATTERNS) {
     if (pattern.test(text)) return name;
   }

@@ -43,6 +43,7 @@ export class FlushBuffer<Row> {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private flushAfterCurrent = false;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: FlushBufferOptions<Row>) {
@@ -61,6 +62,17 @@ export class FlushBuffer<Row> {
     if (this.rows.length >= this.options.maxRows) this.startFlush();
     else this.timer ??= setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     return done;
+  }
+
+  /**
+   * Flushes what is buffered now instead of at the timer (or right after the
+   * insert in flight), for when the caller knows no more rows can arrive until
+   * this flush completes.
+   */
+  flushSoon(): void {
+    if (this.closed || this.rows.length === 0) return;
+    if (this.flushing) this.flushAfterCurrent = true;
+    else this.startFlush();
   }
 
   /** Stops retrying; waiting callers get {@link FlushAbandoned}. */
@@ -86,8 +98,10 @@ export class FlushBuffer<Row> {
     );
     void this.flushing.finally(() => {
       this.flushing = undefined;
-      // Rows that arrived during the insert are due now if they have waited long enough.
-      if (this.rows.length >= this.options.maxRows) this.startFlush();
+      // Rows that arrived during the insert are due now if they are enough or were asked for.
+      const soon = this.flushAfterCurrent;
+      this.flushAfterCurrent = false;
+      if (this.rows.length >= this.options.maxRows || (soon && this.rows.length > 0)) this.startFlush();
       else if (this.rows.length > 0) this.timer ??= setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     });
   }

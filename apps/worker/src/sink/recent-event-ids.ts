@@ -5,6 +5,13 @@
  */
 export class RecentEventIds {
   private readonly ids = new Set<string>();
+  /**
+   * Insertion order, as a ring: the oldest id is found in O(1). (Taking it from
+   * `ids.values().next()` walks over the holes deletions leave at the front of
+   * the Set's table, which made every add at capacity O(n) and stalled the sink.)
+   */
+  private readonly order: string[] = [];
+  private oldest = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -15,10 +22,13 @@ export class RecentEventIds {
   add(id: string): void {
     if (this.capacity === 0 || this.ids.has(id)) return;
     this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next().value as string;
-      this.ids.delete(oldest);
+    if (this.order.length < this.capacity) {
+      this.order.push(id);
+      return;
     }
+    this.ids.delete(this.order[this.oldest]);
+    this.order[this.oldest] = id;
+    this.oldest = (this.oldest + 1) % this.capacity;
   }
 
   get size(): number {

@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, Message } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import { parseUsageEventJson } from '@spendguard/contracts';
 import { toUsageEventRow, UsageEventsRepository, type UsageEventRow } from '@spendguard/clickhouse';
-import { KAFKA, KafkaProducerService } from '@spendguard/kafka';
+import { KAFKA, KafkaProducerService, superviseConsumer } from '@spendguard/kafka';
 import { Metrics } from '@spendguard/observability';
 import { deadLetterMessage } from './dead-letter';
 import { FlushAbandoned, FlushBuffer } from './flush-buffer';
@@ -21,7 +21,11 @@ const HEARTBEAT_EVERY_MS = 3000;
  *   committed only after its rows are in ClickHouse and its invalid messages
  *   are acknowledged by the dead-letter topic.
  * - Batches of all partitions share one {@link FlushBuffer}: an insert goes out
- *   at SINK_FLUSH_ROWS rows or SINK_FLUSH_INTERVAL_MS, whichever first.
+ *   at SINK_FLUSH_ROWS rows or SINK_FLUSH_INTERVAL_MS, whichever first, or as
+ *   soon as every batch being handled is waiting for the buffer: kafkajs fetches
+ *   again from a broker only after all batches of its last fetch were handled,
+ *   so waiting longer would not gather more rows, only delay (the broker-side
+ *   wait, maxWaitTimeInMs/minBytes, does the gathering instead).
  * - ClickHouse down: the insert is retried with backoff while the handler keeps
  *   heartbeating; no new batch is fetched for that partition (memory stays
  *   bounded), nothing is committed, the process does not exit.
@@ -35,6 +39,8 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly buffer: FlushBuffer<UsageEventRow>;
   private readonly recentIds: RecentEventIds;
   private readonly redelivery: RedeliveryFilter;
+  /** Batches being handled that have not yet handed their rows to the buffer. */
+  private preparing = 0;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -47,8 +53,9 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
       groupId: config.SINK_GROUP_ID,
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
-      minBytes: 256 * 1024,
-      maxWaitTimeInMs: Math.min(500, config.SINK_FLUSH_INTERVAL_MS),
+      // The broker gathers rows for an insert: a fetch returns at 2 MiB (~5k events) or after the flush interval.
+      minBytes: 2 * 1024 * 1024,
+      maxWaitTimeInMs: config.SINK_FLUSH_INTERVAL_MS,
     });
     this.recentIds = new RecentEventIds(config.SINK_DEDUPE_IDS);
     this.redelivery = new RedeliveryFilter(repository);
@@ -67,9 +74,7 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
       },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.redelivery.reset());
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.logger.error(`consumer crashed restart=${String(event.payload.restart)}: ${event.payload.error.message}`);
-    });
+    superviseConsumer(this.consumer, this.logger, 'sink');
   }
 
   async onModuleInit(): Promise<void> {
@@ -95,6 +100,35 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     if (batch.messages.length === 0) return;
+    this.preparing++;
+    let prepared: { flushed: Promise<void>; batchIds: Set<string> };
+    try {
+      prepared = await this.prepareBatch(batch);
+    } finally {
+      this.preparing--;
+      // Once every batch in hand waits for the buffer, no more rows can come before the flush.
+      setImmediate(() => {
+        if (this.preparing === 0) this.buffer.flushSoon();
+      });
+    }
+    const { flushed, batchIds } = prepared;
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+    try {
+      await flushed;
+    } catch (error) {
+      if (error instanceof FlushAbandoned) return;
+      throw error;
+    } finally {
+      clearInterval(beat);
+    }
+    for (const id of batchIds) this.recentIds.add(id);
+    if (!isRunning() || isStale()) return;
+    resolveOffset(batch.lastOffset());
+    await commitOffsetsIfNecessary();
+  }
+
+  /** Validates a batch, dead-letters the invalid messages, drops duplicates and hands the rows to the buffer. */
+  private async prepareBatch(batch: EachBatchPayload['batch']): Promise<{ flushed: Promise<void>; batchIds: Set<string> }> {
     const now = Date.now();
     const source = { topic: batch.topic, partition: batch.partition };
     const valid: { offset: string; row: UsageEventRow }[] = [];
@@ -132,19 +166,9 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
     }
 
     const flushed = this.buffer.add(rows);
+    // Observed by handleBatch; a rejection before then must not count as unhandled.
+    void flushed.catch(() => undefined);
     this.metrics.sinkBufferedRows.set(this.buffer.bufferedRows);
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
-    try {
-      await flushed;
-    } catch (error) {
-      if (error instanceof FlushAbandoned) return;
-      throw error;
-    } finally {
-      clearInterval(beat);
-    }
-    for (const id of batchIds) this.recentIds.add(id);
-    if (!isRunning() || isStale()) return;
-    resolveOffset(batch.lastOffset());
-    await commitOffsetsIfNecessary();
+    return { flushed, batchIds };
   }
 }
