@@ -6,8 +6,8 @@
  * {@link FlushAbandoned} when the buffer is closed first (the caller must then
  * NOT commit). An insert is retried with capped exponential backoff until it
  * succeeds or the buffer closes; rows are never dropped while waiting.
- * Memory is bounded by the callers: each waits for its own rows, so at most one
- * batch per concurrently consumed partition is held.
+ * Memory is bounded by the caller (the sink stops taking batches while
+ * SINK_MAX_BUFFER_ROWS rows are handed over and not yet inserted).
  */
 export interface FlushBufferOptions<Row> {
   insert(rows: Row[]): Promise<void>;
@@ -43,7 +43,6 @@ export class FlushBuffer<Row> {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
-  private flushAfterCurrent = false;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: FlushBufferOptions<Row>) {
@@ -62,17 +61,6 @@ export class FlushBuffer<Row> {
     if (this.rows.length >= this.options.maxRows) this.startFlush();
     else this.timer ??= setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     return done;
-  }
-
-  /**
-   * Flushes what is buffered now instead of at the timer (or right after the
-   * insert in flight), for when the caller knows no more rows can arrive until
-   * this flush completes.
-   */
-  flushSoon(): void {
-    if (this.closed || this.rows.length === 0) return;
-    if (this.flushing) this.flushAfterCurrent = true;
-    else this.startFlush();
   }
 
   /** Stops retrying; waiting callers get {@link FlushAbandoned}. */
@@ -98,10 +86,8 @@ export class FlushBuffer<Row> {
     );
     void this.flushing.finally(() => {
       this.flushing = undefined;
-      // Rows that arrived during the insert are due now if they are enough or were asked for.
-      const soon = this.flushAfterCurrent;
-      this.flushAfterCurrent = false;
-      if (this.rows.length >= this.options.maxRows || (soon && this.rows.length > 0)) this.startFlush();
+      // Rows that arrived during the insert are due now if they are enough.
+      if (this.rows.length >= this.options.maxRows) this.startFlush();
       else if (this.rows.length > 0) this.timer ??= setTimeout(() => this.startFlush(), this.options.maxDelayMs);
     });
   }

@@ -11,26 +11,29 @@ import { RecentEventIds } from './recent-event-ids';
 import { RedeliveryFilter } from './redelivery-filter';
 
 const HEARTBEAT_EVERY_MS = 3000;
+const ROOM_POLL_MS = 50;
 
 /**
  * Sink: usage-events topic → ClickHouse `usage_events`.
  *
  * Delivery: at-least-once into ClickHouse, duplicates removed before insert
  * (redelivery filter + recent ids) and at merge (ReplacingMergeTree).
- * - `eachBatch` with auto-resolve off; a batch's offsets are resolved and
- *   committed only after its rows are in ClickHouse and its invalid messages
- *   are acknowledged by the dead-letter topic.
- * - Batches of all partitions share one {@link FlushBuffer}: an insert goes out
- *   at SINK_FLUSH_ROWS rows or SINK_FLUSH_INTERVAL_MS, whichever first, or as
- *   soon as every batch being handled is waiting for the buffer: kafkajs fetches
- *   again from a broker only after all batches of its last fetch were handled,
- *   so waiting longer would not gather more rows, only delay (the broker-side
- *   wait, maxWaitTimeInMs/minBytes, does the gathering instead).
- * - ClickHouse down: the insert is retried with backoff while the handler keeps
- *   heartbeating; no new batch is fetched for that partition (memory stays
- *   bounded), nothing is committed, the process does not exit.
- * - Rebalance or shutdown mid-wait: the batch is abandoned uncommitted; Kafka
- *   redelivers it and the redelivery filter drops what was stored meanwhile.
+ * - kafkajs `autoCommit` is off: an offset is committed only by
+ *   {@link commitAfterInsert}, after the batch's rows are in ClickHouse and its
+ *   invalid messages were acknowledged by the dead-letter topic. Commits run
+ *   one at a time, in insert order, so a partition's committed offset only grows.
+ * - Pipelined: a batch's offsets are *resolved* (which only lets kafkajs fetch
+ *   on) as soon as its rows are handed to the shared {@link FlushBuffer}, so
+ *   parsing the next batches overlaps the insert. An insert goes out at
+ *   SINK_FLUSH_ROWS rows or SINK_FLUSH_INTERVAL_MS after its first row.
+ * - Bounded memory: a new batch waits (heartbeating) while SINK_MAX_BUFFER_ROWS
+ *   rows are handed over but not yet inserted.
+ * - ClickHouse down: the insert is retried with capped backoff; rows pile up to
+ *   the bound, then consumption pauses; nothing is committed; the process lives.
+ * - Rebalance: before the first batch after a join, in-flight inserts finish,
+ *   then the redelivery filter re-reads what ClickHouse holds, so messages
+ *   redelivered from the last commit are recognised as stored.
+ * - Shutdown: the buffer is abandoned uncommitted; Kafka redelivers.
  */
 @Injectable()
 export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
@@ -39,8 +42,13 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly buffer: FlushBuffer<UsageEventRow>;
   private readonly recentIds: RecentEventIds;
   private readonly redelivery: RedeliveryFilter;
-  /** Batches being handled that have not yet handed their rows to the buffer. */
-  private preparing = 0;
+  /** Rows handed to the buffer and not yet inserted. */
+  private inFlightRows = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private commits: Promise<void> = Promise.resolve();
+  /** Set on every group join; the next batch first settles in-flight inserts. */
+  private settling: Promise<void> | undefined = Promise.resolve();
+  private rejoined = false;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -53,9 +61,9 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
       groupId: config.SINK_GROUP_ID,
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
-      // The broker gathers rows for an insert: a fetch returns at 2 MiB (~5k events) or after the flush interval.
-      minBytes: 2 * 1024 * 1024,
-      maxWaitTimeInMs: config.SINK_FLUSH_INTERVAL_MS,
+      // The buffer gathers rows for an insert; the broker only saves us from tiny fetches.
+      minBytes: 256 * 1024,
+      maxWaitTimeInMs: Math.min(250, config.SINK_FLUSH_INTERVAL_MS),
     });
     this.recentIds = new RecentEventIds(config.SINK_DEDUPE_IDS);
     this.redelivery = new RedeliveryFilter(repository);
@@ -73,7 +81,7 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
         this.metrics.sinkFlushSeconds.observe(seconds);
       },
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.redelivery.reset());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.rejoined = true));
     superviseConsumer(this.consumer, this.logger, 'sink');
   }
 
@@ -82,53 +90,80 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
     await this.consumer.subscribe({ topic: this.config.TOPIC_USAGE_EVENTS, fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
-      // Only resolved offsets are ever committed, and we resolve after the insert.
-      autoCommitThreshold: 1,
+      autoCommit: false,
       partitionsConsumedConcurrently: this.config.TOPIC_PARTITIONS,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.log(`sink consuming topic=${this.config.TOPIC_USAGE_EVENTS} group=${this.config.SINK_GROUP_ID}`);
   }
 
-  /** Shutdown order: stop retrying, let kafkajs finish the in-flight batch, leave the group. */
+  /** Shutdown order: abandon uninserted rows (uncommitted), let kafkajs finish the batch in hand, leave the group. */
   async onApplicationShutdown(): Promise<void> {
     this.buffer.close();
     await this.consumer.disconnect();
     this.logger.log('sink stopped');
   }
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
-    this.preparing++;
-    let prepared: { flushed: Promise<void>; batchIds: Set<string> };
-    try {
-      prepared = await this.prepareBatch(batch);
-    } finally {
-      this.preparing--;
-      // Once every batch in hand waits for the buffer, no more rows can come before the flush.
-      setImmediate(() => {
-        if (this.preparing === 0) this.buffer.flushSoon();
-      });
-    }
-    const { flushed, batchIds } = prepared;
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
-    try {
-      await flushed;
-    } catch (error) {
-      if (error instanceof FlushAbandoned) return;
-      throw error;
-    } finally {
-      clearInterval(beat);
-    }
-    for (const id of batchIds) this.recentIds.add(id);
+    await this.settleAfterRejoin();
+    await this.waitForRoom(heartbeat, isRunning);
+    if (!isRunning() || isStale()) return;
+    const { flushed, rowCount } = await this.prepareBatch(batch);
     if (!isRunning() || isStale()) return;
     resolveOffset(batch.lastOffset());
-    await commitOffsetsIfNecessary();
+    this.track(flushed, rowCount, { topic: batch.topic, partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) });
   }
 
-  /** Validates a batch, dead-letters the invalid messages, drops duplicates and hands the rows to the buffer. */
-  private async prepareBatch(batch: EachBatchPayload['batch']): Promise<{ flushed: Promise<void>; batchIds: Set<string> }> {
+  /** After a group join, inserts still in flight finish before ClickHouse is asked what it holds. */
+  private async settleAfterRejoin(): Promise<void> {
+    if (this.rejoined) {
+      this.rejoined = false;
+      this.settling = Promise.allSettled([...this.inFlight]).then(() => this.redelivery.reset());
+    }
+    await this.settling;
+  }
+
+  private async waitForRoom(heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    let lastBeat = Date.now();
+    while (this.inFlightRows >= this.config.SINK_MAX_BUFFER_ROWS && isRunning()) {
+      await new Promise((resolve) => setTimeout(resolve, ROOM_POLL_MS));
+      if (Date.now() - lastBeat >= HEARTBEAT_EVERY_MS) {
+        lastBeat = Date.now();
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private track(flushed: Promise<void>, rowCount: number, position: { topic: string; partition: number; offset: string }): void {
+    this.inFlightRows += rowCount;
+    this.metrics.sinkBufferedRows.set(this.inFlightRows);
+    const done = flushed.then(
+      () => this.commitAfterInsert(position),
+      (error: Error) => {
+        if (!(error instanceof FlushAbandoned)) this.logger.error(`sink flush failed: ${error.message}`);
+      },
+    );
+    const settled = done.finally(() => {
+      this.inFlightRows -= rowCount;
+      this.metrics.sinkBufferedRows.set(this.inFlightRows);
+      this.inFlight.delete(settled);
+    });
+    this.inFlight.add(settled);
+  }
+
+  /** Commits run in insert order, one at a time. A failed commit only means redelivery, which is filtered. */
+  private commitAfterInsert(position: { topic: string; partition: number; offset: string }): Promise<void> {
+    this.commits = this.commits.then(() =>
+      this.consumer.commitOffsets([position]).catch((error: Error) => {
+        this.logger.warn(`commit failed topic=${position.topic} partition=${position.partition} offset=${position.offset}: ${error.message}`);
+      }),
+    );
+    return this.commits;
+  }
+
+  /** Validates a batch, dead-letters the invalid messages (acknowledged), drops duplicates and hands the rows to the buffer. */
+  private async prepareBatch(batch: EachBatchPayload['batch']): Promise<{ flushed: Promise<void>; rowCount: number }> {
     const now = Date.now();
     const source = { topic: batch.topic, partition: batch.partition };
     const valid: { offset: string; row: UsageEventRow }[] = [];
@@ -165,10 +200,8 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
       this.metrics.deadLettered.inc({ topic: batch.topic }, deadLetters.length);
     }
 
-    const flushed = this.buffer.add(rows);
-    // Observed by handleBatch; a rejection before then must not count as unhandled.
-    void flushed.catch(() => undefined);
-    this.metrics.sinkBufferedRows.set(this.buffer.bufferedRows);
-    return { flushed, batchIds };
+    // Remembered at hand-over: a resend in the next batch must not race this batch's insert.
+    for (const id of batchIds) this.recentIds.add(id);
+    return { flushed: this.buffer.add(rows), rowCount: rows.length };
   }
 }
