@@ -30,6 +30,8 @@ export interface ScenarioRow {
   attacks: number;
   detected: number;
   recall: number;
+  /** Detected within one hour of the attack's start. */
+  withinHour: number;
   medianSeconds: number | null;
   p95Seconds: number | null;
   maxSeconds: number | null;
@@ -97,7 +99,7 @@ export class Scorer {
     if (time > attack.endMs + DETECTION_GRACE_MS) return;
     const result = this.results.get(attack.id) as AttackResult;
     if (result.firstFindingAt === null) result.firstFindingAt = time;
-    if (f.severity === 'critical') this.detect(attack, time, f.detector);
+    if (f.severity === 'critical') this.detect(attack, time, f.detector === 'cusum' && f.metric === 'cost_usd_hour' ? 'cusum (60-min window)' : f.detector);
   }
 
   /** Fills in the dollars and returns the per-attack results. */
@@ -163,6 +165,7 @@ export function summarise(results: AttackResult[]): ScenarioRow[] {
       attacks: group.length,
       detected: detected.length,
       recall: detected.length / group.length,
+      withinHour: seconds.filter((x) => x <= 3600).length,
       medianSeconds: q(seconds, 0.5),
       p95Seconds: q(seconds, 0.95),
       maxSeconds: seconds.length ? seconds[seconds.length - 1] : null,
@@ -186,7 +189,7 @@ export function formatDuration(seconds: number | null): string {
 }
 
 export function table(rows: ScenarioRow[]): string {
-  const head = ['scenario', 'attacks', 'detected', 'recall', 'median t→critical', 'p95 t→critical', 'max', 'median $ before', 'p95 $ before', 'median t→any finding', 'first critical by'];
+  const head = ['scenario', 'attacks', 'detected', 'recall', 'within 1 h', 'median t→critical', 'p95 t→critical', 'max', 'median $ before', 'p95 $ before', 'median t→any finding', 'first critical by'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const usd = (v: number | null): string => (v === null ? '—' : `$${v.toFixed(2)}`);
@@ -194,7 +197,7 @@ export function table(rows: ScenarioRow[]): string {
       .sort((a, b) => b[1] - a[1])
       .map(([d, n]) => `${d} ${n}`)
       .join(', ');
-    lines.push(`| ${[r.scenario, r.attacks, r.detected, `${(r.recall * 100).toFixed(1)} %`, formatDuration(r.medianSeconds), formatDuration(r.p95Seconds), formatDuration(r.maxSeconds), usd(r.medianUsdBefore), usd(r.p95UsdBefore), formatDuration(r.medianAnySeconds), by || '—'].join(' | ')} |`);
+    lines.push(`| ${[r.scenario, r.attacks, r.detected, `${(r.recall * 100).toFixed(1)} %`, `${r.withinHour} (${((r.withinHour / r.attacks) * 100).toFixed(0)} %)`, formatDuration(r.medianSeconds), formatDuration(r.p95Seconds), formatDuration(r.maxSeconds), usd(r.medianUsdBefore), usd(r.p95UsdBefore), formatDuration(r.medianAnySeconds), by || '—'].join(' | ')} |`);
   }
   return lines.join('\n');
 }

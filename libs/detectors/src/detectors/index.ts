@@ -5,3 +5,4 @@ export * from './spike-ratio.detector';
 export * from './spend-caps.detector';
 export * from './novelty.detector';
 export * from './slow-drain.detector';
+export * from './window-drain.detector';

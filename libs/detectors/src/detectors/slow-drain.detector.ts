@@ -58,6 +58,11 @@ export class SlowDrainDetector {
     return this.profiles[3 * profile + 2] < MIN_PROFILE_COUNT ? fallbackMean : this.profiles[3 * profile];
   }
 
+  /** Whether profile `profile` has seen enough buckets to be judged (else `expectedMeanAt` is the fallback). */
+  matureAt(profile: number): boolean {
+    return this.profiles[3 * profile + 2] >= MIN_PROFILE_COUNT;
+  }
+
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
   scoreAndLearn(bucketStart: number, value: number, judge: boolean): number {
     return this.scoreAndLearnAt(profileIndex(bucketStart), bucketStart, value, judge);

@@ -228,6 +228,7 @@ export class DetectionEngine {
         out.push(this.noveltyDraft(key, NOVELTY_ATTRIBUTES[i], value, i === MODEL ? 'warning' : 'info', time, 0, entry));
       }
       if (i !== MODEL) {
+        if (warm && !memory.saturated) key.series.newOriginAt = time;
         // The key's totals just before this event (it is already in the bucket).
         entry.baseSpendUsd = key.series.spendTotal - costUsd;
         entry.baseExpectedUsd = key.series.expectedTotalAt(time);

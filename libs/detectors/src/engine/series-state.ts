@@ -5,6 +5,7 @@ import { rollingZscore, rollingZscoreLevel } from '../detectors/rolling-zscore.d
 import { SlowDrainDetector, profileIndex, type SlowDrainState } from '../detectors/slow-drain.detector';
 import { spikeRatio, spikeRatioLevel } from '../detectors/spike-ratio.detector';
 import { SpendCaps, type SpendCapsState } from '../detectors/spend-caps.detector';
+import { BLOCK_MS, WindowDrainTest, type WindowDrainState, type WindowDrainVerdict } from '../detectors/window-drain.detector';
 import type { EngineSettings } from '../policy/detection-policy.schema';
 import type { ResolvedSettings } from '../policy/detection-policy';
 import { EwmaMoments, type EwmaMomentsState } from '../stats/ewma-moments';
@@ -43,6 +44,12 @@ export class SeriesState {
    * what this series usually spends between t0 and t1.
    */
   expectedTotal = 0;
+  /** Block in progress of `windowDrain` (cost, expected, any young profile), kept here so a minute close touches no other object. */
+  private blockCost = 0;
+  private blockExpected = 0;
+  private blockYoung = 0;
+  /** Time a new IP or country was last first seen on this (warm) key; set by the engine. */
+  newOriginAt = -Infinity;
 
   readonly costEwma: EwmaMoments;
   readonly requestsEwma: EwmaMoments;
@@ -52,6 +59,8 @@ export class SeriesState {
   readonly costWindow: RollingWindowMoments;
   readonly weeklyPeak: RollingBucketMax;
   readonly slowDrain: SlowDrainDetector;
+  /** Moving 60-minute window test of a key against its profile (keys only; null for accounts). */
+  readonly windowDrain: WindowDrainTest | null;
   caps: SpendCaps | null;
 
   // Levels of the bucket in progress, indexed by LEVEL_*; Infinity = off.
@@ -87,12 +96,19 @@ export class SeriesState {
     this.weeklyPeak = new RollingBucketMax(DAY_MS, 8, state?.weeklyPeak);
     const profileAlpha = EwmaMoments.alphaForHalfLife((engine.profileHalfLifeDays * DAY_MS) / (24 * engine.bucketMs));
     this.slowDrain = new SlowDrainDetector(profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
+    this.windowDrain = keyId !== undefined && BLOCK_MS % engine.bucketMs === 0 ? new WindowDrainTest(state?.windowDrain ?? undefined) : null;
     this.caps = state?.caps ? new SpendCaps(state.caps) : hasCaps(settings) ? new SpendCaps() : null;
     if (state) {
       Object.assign(this, { bucketStart: state.bucketStart, cost: state.cost, requests: state.requests, tokens: state.tokens, errors: state.errors, ageBuckets: state.ageBuckets });
       this.cusumSeverity = state.cusumSeverity;
       this.spendTotal = state.spendTotal ?? 0;
       this.expectedTotal = state.expectedTotal ?? 0;
+      this.newOriginAt = state.newOriginAt ?? -Infinity;
+      if (state.windowDrain) {
+        this.blockCost = state.windowDrain.blockCost;
+        this.blockExpected = state.windowDrain.blockExpected;
+        this.blockYoung = state.windowDrain.blockYoung;
+      }
       this.fired.set(state.fired);
       this.profile = profileIndex(this.bucketStart);
       this.resetLevels();
@@ -190,6 +206,8 @@ export class SeriesState {
       fired: Array.from(this.fired),
       spendTotal: this.spendTotal,
       expectedTotal: this.expectedTotal,
+      windowDrain: this.windowDrain === null ? null : { ...this.windowDrain.toState(), blockCost: this.blockCost, blockExpected: this.blockExpected, blockYoung: this.blockYoung },
+      newOriginAt: Number.isFinite(this.newOriginAt) ? this.newOriginAt : null,
     };
   }
 
@@ -215,6 +233,12 @@ export class SeriesState {
     const judgeCusum = judge && on.cusum && !this.warmingUp;
     const expected = this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean);
     this.expectedTotal += expected;
+    const wd = this.windowDrain;
+    if (wd !== null && this.addToBlock(closedAt, this.cost, expected, !this.slowDrain.matureAt(this.profile)) && judgeCusum && !this.young) {
+      const corroborated = closedAt - this.newOriginAt <= t.windowDrainOriginMinutes * 60_000;
+      const verdict = wd.evaluate(this.requestsEwma.mean > 0 ? this.costEwma.mean / this.requestsEwma.mean : 0, t, corroborated);
+      if (verdict !== null) out.push(this.windowDraft(closedAt, verdict));
+    }
     const statistic = this.slowDrain.scoreAndLearnAt(this.profile, this.bucketStart, this.cost, judgeCusum);
     if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
     // Learn the closed bucket.
@@ -228,6 +252,7 @@ export class SeriesState {
 
   private learnIdle(fromBucketStart: number, count: number): void {
     const fallbackMean = this.costEwma.mean;
+    if (this.windowDrain !== null) this.windowIdle(fromBucketStart, count, fallbackMean);
     this.costEwma.updateRepeated(0, count);
     this.requestsEwma.updateRepeated(0, count);
     this.tokensEwma.updateRepeated(0, count);
@@ -235,6 +260,53 @@ export class SeriesState {
     this.expectedTotal += this.slowDrain.learnIdle(fromBucketStart, count, this.engine.bucketMs, fallbackMean);
     if (this.slowDrain.statistic === 0) this.cusumSeverity = 0;
     this.ageBuckets += count;
+  }
+
+  /**
+   * Idle minutes into the window test, block by block (a block never spans two hours), at
+   * the profile before it learns them. Of a gap longer than the test's memory only the
+   * end of the block in progress and the last 7 hours are fed.
+   */
+  private windowIdle(fromBucketStart: number, count: number, fallbackMean: number): void {
+    const bucketMs = this.engine.bucketMs;
+    const end = fromBucketStart + count * bucketMs;
+    let t = fromBucketStart;
+    const skipTo = end - (end % BLOCK_MS) - WINDOW_MEMORY_MS;
+    while (t < end) {
+      const blockEnd = Math.min(end, t - (t % BLOCK_MS) + BLOCK_MS);
+      const p = profileIndex(t);
+      const minutes = Math.round((blockEnd - t) / bucketMs);
+      this.addToBlock(blockEnd, 0, minutes * this.slowDrain.expectedMeanAt(p, fallbackMean), !this.slowDrain.matureAt(p));
+      t = blockEnd === t - (t % BLOCK_MS) + BLOCK_MS && blockEnd < skipTo ? skipTo : blockEnd;
+    }
+  }
+
+  /** `WindowDrainTest.add` on the block kept in this series: sums, and pushes the block when `end` closes it. */
+  private addToBlock(end: number, cost: number, expected: number, young: boolean): boolean {
+    this.blockCost += cost;
+    this.blockExpected += expected;
+    if (young) this.blockYoung = 1;
+    if (end % BLOCK_MS !== 0) return false;
+    (this.windowDrain as WindowDrainTest).closeBlock(this.blockCost, this.blockExpected, this.blockYoung);
+    this.blockCost = 0;
+    this.blockExpected = 0;
+    this.blockYoung = 0;
+    return true;
+  }
+
+  /** "Key … has spent $X over the last 60 minutes, 2.4× its usual $Y for a weekday at this hour, …" */
+  private windowDraft(closedAt: number, v: WindowDrainVerdict): FindingDraft {
+    const t = this.settings.thresholds;
+    const day = new Date(closedAt - 1).getUTCDay();
+    const when = day === 0 || day === 6 ? 'weekends' : 'weekdays';
+    const hour = new Date(closedAt - 1).getUTCHours();
+    const today = Math.abs(v.level - 1) < 0.005 ? '' : ` (×${formatNumber(v.level)} for today's level: ${formatUsd(v.expected)})`;
+    return {
+      ...this.draft(closedAt, 'cusum', 'cost_usd_hour', 'critical', v.windowCost, v.expected, v.ratio, t.windowDrainRatio,
+        `${describeSubject(this.accountId, this.keyId)} has spent ${formatUsd(v.windowCost)} over the last ${v.minutes} minutes, ${formatNumber(v.ratio)}× its usual ${formatUsd(v.windowExpected)} for ${when} at ${String(hour).padStart(2, '0')}:00 UTC${today}, above usual for ${v.runMinutes} minutes in a row` +
+          ` (limit ${formatNumber(t.windowDrainRatio)}×, ${formatUsd(v.windowCost - v.expected)} over, z ${formatNumber(v.z)} ≥ ${v.corroborated ? `${formatNumber(t.windowDrainMinZ)} with a new IP/country in the last ${t.windowDrainOriginMinutes} minutes` : formatNumber(t.windowDrainMinZAlone)})`),
+      episodeStart: closedAt - v.runMinutes * 60_000,
+    };
   }
 
   private judgeCusum(closedAt: number, statistic: number, expected: number, out: FindingDraft[]): void {
@@ -449,6 +521,8 @@ export interface SeriesPrior {
 }
 
 const DAY_MS = 86_400_000;
+/** What the window test remembers: window + reference (7 hours). */
+const WINDOW_MEMORY_MS = 7 * 3_600_000;
 /** Scratch for sorting a cost window (grown to the largest window seen); single-threaded use only. */
 let sortScratch = new Float64Array(64);
 const LEVEL_COST_SPIKE_WARNING = 0;
@@ -482,4 +556,8 @@ export interface SeriesStateSnapshot {
   /** Absent in snapshots taken before origin novelty (read as 0). */
   spendTotal?: number;
   expectedTotal?: number;
+  /** Absent in snapshots taken before the window drain test (starts empty). */
+  windowDrain?: WindowDrainState | null;
+  /** Absent before the window drain test; null = never. */
+  newOriginAt?: number | null;
 }

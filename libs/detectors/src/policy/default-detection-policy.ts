@@ -10,6 +10,11 @@ import type { Caps, DetectorToggles, EngineSettings, Thresholds } from './detect
  * `DetectionEngine.judgeOrigin`): $0.25 floor, half the key's usual hourly spend, and the
  * known origins must keep at least half their usual pace. On `bench/drain` it took
  * slow-drain recall from 17 % to 80 % (median 44 min) with no false critical added.
+ * Window drain (`WindowDrainTest`, 30–60-minute scan against profile × today's level,
+ * z in the key's own dispersion): 1.4× the expected spend, 1.5σ and $0.20 over when a new
+ * IP/country appeared in the last 2 hours, 6.5σ and $1 over without. On `bench/drain` it took
+ * slow drain within 1 h from 20/30 to 24/30 (seed 20260105), false criticals 0.24 → 0.33
+ * per 1,000 key-days; see bench/drain/README.md for the sweep and a second seed.
  */
 export const DEFAULT_THRESHOLDS: Thresholds = {
   minSpendUsd: 0.5,
@@ -25,6 +30,13 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   cusumWarning: 20,
   cusumCritical: 40,
   slowDrainMinExcessUsd: 0.5,
+  windowDrainRatio: 1.4,
+  windowDrainProfileRatio: 1.3,
+  windowDrainMinZ: 1.5,
+  windowDrainMinZAlone: 6.5,
+  windowDrainAloneMinExcessUsd: 1,
+  windowDrainOriginMinutes: 120,
+  windowDrainMinExcessUsd: 0.2,
   minRequests: 30,
   minTokens: 50_000,
   errorRateMin: 0.5,
