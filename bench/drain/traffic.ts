@@ -4,28 +4,13 @@
  * minute, each with a model from the key's mix, log-normal token counts and the cost the
  * model's price gives.
  */
+import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
 import { costUsd, type Model } from './catalog';
 import { DAY_MS, HOUR_MS, MINUTE_MS, type KeyProfile, type MixEntry, type Population } from './population';
 import { chance, int, logNormal, poisson, stream, uniform, type Random } from './random';
 
-/** A usage event (v1 contract fields) before serialisation. */
-export interface GeneratedEvent {
-  id: string;
-  time: number;
-  accountId: string;
-  keyId: string;
-  model: string;
-  provider: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  status: number;
-  latencyMs: number;
-  ip: string;
-  country: string;
-  userAgent: string;
-  gatewayId: string;
-}
+/** A usage event (v1 contract fields) before serialisation; the generator sets no attributes. */
+export type GeneratedEvent = Omit<UsageEvent, 'attributes'>;
 
 const STREAM_TRAFFIC = 3;
 const STREAM_BATCH = 4;
