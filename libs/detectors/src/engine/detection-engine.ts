@@ -326,7 +326,7 @@ export class DetectionEngine {
     const threshold = s.settings.thresholds.noveltyCriticalSpendUsd;
     const explanation =
       severity === 'critical'
-        ? `${who} spent ${formatUsd(spent)} on model ${value}, which it had not used in ${days} days before ${Math.round((time - entry.firstSeen) / 60_000)} minutes ago (limit ${formatUsd(threshold)})`
+        ? `${who} spent ${formatUsd(spent)} on model ${value} since first using it ${minutesAgo(time - entry.firstSeen)}, a model it had not used in the ${days} days before (limit ${formatUsd(threshold)})`
         : `${who} used ${ATTRIBUTE_LABEL[attr]} ${value} for the first time in ${days} days`;
     return {
       time,
@@ -421,4 +421,11 @@ interface KeyState {
   newOriginSpend: number;
   /** What the event being judged added to `newOriginSpend` (scratch). */
   newIpCost: number;
+}
+
+/** "less than a minute ago", "1 minute ago", "12 minutes ago". */
+function minutesAgo(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'less than a minute ago';
+  return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`;
 }
