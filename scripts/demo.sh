@@ -40,12 +40,17 @@ set -a
 source "$demo_dir/env"
 INGEST_TOKENS="$DEMO_GATEWAY_ID:$DEMO_GATEWAY_TOKEN"
 ADMIN_TOKENS="demo:$DEMO_ADMIN_TOKEN"
-CLICKHOUSE_DATABASE=spendguard_demo
-TOPIC_USAGE_EVENTS=demo.usage-events
-TOPIC_USAGE_EVENTS_DLQ=demo.usage-events-dlq
-TOPIC_FINDINGS=demo.findings
-TOPIC_KEY_STATUS=demo.key-status
-TOPIC_CONTROL_COMMANDS=demo.control-commands
+# Every demo run starts from nothing: its own database, topics and consumer groups.
+run_id="demo_$(date -u +%Y%m%d_%H%M%S)"
+CLICKHOUSE_DATABASE="spendguard_$run_id"
+TOPIC_USAGE_EVENTS="$run_id.usage-events"
+TOPIC_USAGE_EVENTS_DLQ="$run_id.usage-events-dlq"
+TOPIC_FINDINGS="$run_id.findings"
+TOPIC_KEY_STATUS="$run_id.key-status"
+TOPIC_CONTROL_COMMANDS="$run_id.control-commands"
+SINK_GROUP_ID="$run_id.sink"
+DETECT_GROUP_ID="$run_id.detect"
+ESCALATE_GROUP_ID="$run_id.escalate"
 INCIDENT_QUIET_MINUTES=2
 set +a
 
@@ -69,5 +74,5 @@ echo "[demo] api ready on http://127.0.0.1:3000 (OpenAPI: /docs)"
 
 npx tsx scripts/demo/attack.ts
 echo
-echo "[demo] still running: api http://127.0.0.1:3000, worker; credentials in $demo_dir/env"
+echo "[demo] still running: api http://127.0.0.1:3000, worker; credentials in $demo_dir/env; data in ClickHouse database $CLICKHOUSE_DATABASE"
 echo "[demo] stop everything with: npm run demo:stop"

@@ -298,7 +298,6 @@ export class DetectionEngine {
       otherEntry.escalated = true;
       alsoNew = ` (${i === IP ? 'country' : 'IP'} ${otherValue}, also new)`;
     }
-    const minutes = Math.round((time - entry.firstSeen) / 60_000);
     const attr = NOVELTY_ATTRIBUTES[i];
     out.push({
       time,
@@ -312,7 +311,7 @@ export class DetectionEngine {
       threshold: bar,
       severity: 'critical',
       explanation:
-        `${describeSubject(s.accountId, s.keyId)} spent ${formatUsd(spent)} from ${ATTRIBUTE_LABEL[attr]} ${value}${alsoNew}, first used ${minutes} minutes ago, ` +
+        `${describeSubject(s.accountId, s.keyId)} spent ${formatUsd(spent)} from ${ATTRIBUTE_LABEL[attr]} ${value}${alsoNew}, first used ${minutesAgo(time - entry.firstSeen)}, ` +
         `on top of its usual traffic: ${formatUsd(total)} in total since then where it usually spends ${formatUsd(expected)} (limit ${formatUsd(bar)} from the new ${ATTRIBUTE_LABEL[attr]} and above usual)`,
       episodeStart: entry.firstSeen,
       value,
