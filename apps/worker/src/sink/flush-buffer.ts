@@ -49,10 +49,6 @@ export class FlushBuffer<Row> {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  get bufferedRows(): number {
-    return this.rows.length;
-  }
-
   add(rows: Row[]): Promise<void> {
     if (this.closed) return Promise.reject(new FlushAbandoned());
     if (rows.length === 0) return Promise.resolve();

@@ -54,7 +54,7 @@ export class SinkConsumer implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA) kafka: Kafka,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly producer: KafkaProducerService,
-    private readonly repository: UsageEventsRepository,
+    repository: UsageEventsRepository,
     private readonly metrics: Metrics,
   ) {
     this.consumer = kafka.consumer({
