@@ -48,6 +48,11 @@ export class SlowDrainDetector {
     return this.cusum.statistic;
   }
 
+  /** New CUSUM allowance k (policy replaced); the statistic and profiles are kept. */
+  setAllowance(allowance: number): void {
+    this.cusum.allowance = allowance;
+  }
+
   /** Baseline for the bucket starting at `bucketStart`, falling back to `fallback` while the profile is young. */
   expectedMean(bucketStart: number, fallbackMean: number): number {
     return this.expectedMeanAt(profileIndex(bucketStart), fallbackMean);

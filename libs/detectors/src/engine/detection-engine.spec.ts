@@ -150,4 +150,22 @@ describe('DetectionEngine', () => {
     expect(novelty.map((f) => f.severity)).toEqual(['warning', 'critical']);
     expect(novelty[1].explanation).toContain('on model frontier');
   });
+
+  it('applyPolicy: a cap set on a running engine applies at once, baselines are kept; engine settings cannot change', () => {
+    const key: SyntheticKey = { accountId: 'live', keyId: 'k1', requestsPerMinute: 1, costPerRequestUsd: 1, model: 'm', ip: '1.1.1.1' };
+    const engine = new DetectionEngine();
+    expect(run(engine, Array.from({ length: 10 }, (_, i) => makeEvent(key, START + i * 60_000, 0.5, `a${i}`))).filter((f) => f.detector === 'cap')).toEqual([]);
+    const before = engine.snapshot().accounts[0].keys[0].series.costEwma;
+    const capped = parseDetectionPolicy({ accounts: { live: { keyCaps: { hourUsd: 10 } } } });
+    if (!capped.ok) throw new Error(capped.errors.join());
+    engine.applyPolicy(capped.policy);
+    expect(engine.snapshot().accounts[0].keys[0].series.costEwma).toEqual(before);
+    const caps = run(engine, Array.from({ length: 30 }, (_, i) => makeEvent(key, START + (10 + i) * 60_000, 0.5, `b${i}`))).filter((f) => f.detector === 'cap');
+    expect(caps).toHaveLength(1);
+    // Caps count from the moment they are configured: 20 events × $0.50 after the change.
+    expect(caps[0].time).toBe(new Date(START + 29 * 60_000).toISOString());
+    const otherBuckets = parseDetectionPolicy({ engine: { bucketMs: 30_000 } });
+    if (!otherBuckets.ok) throw new Error(otherBuckets.errors.join());
+    expect(() => engine.applyPolicy(otherBuckets.policy)).toThrow(/engine settings changed/);
+  });
 });

@@ -31,11 +31,36 @@ export class DetectionEngine {
   private readonly noveltyWarmupMs: number;
   private readonly novelty: { maxValues: number; horizonMs: number; spendWindowMs: number };
 
-  constructor(readonly policy: DetectionPolicy = DetectionPolicy.defaults()) {
+  private currentPolicy: DetectionPolicy;
+
+  constructor(policy: DetectionPolicy = DetectionPolicy.defaults()) {
+    this.currentPolicy = policy;
     const e = policy.engine;
     this.bucketMs = e.bucketMs;
     this.noveltyWarmupMs = e.noveltyWarmupHours * 3_600_000;
     this.novelty = { maxValues: e.noveltyMaxValues, horizonMs: e.noveltyHorizonDays * 86_400_000, spendWindowMs: e.noveltySpendWindowMinutes * 60_000 };
+  }
+
+  get policy(): DetectionPolicy {
+    return this.currentPolicy;
+  }
+
+  /**
+   * Replaces thresholds, caps and detector toggles of every tracked key and account (and of
+   * those seen later), keeping every learned baseline. Engine settings (bucket size, priors,
+   * horizons) shape the learned state itself and cannot change on a running engine.
+   *
+   * @throws {Error} when `policy.engine` differs from the running engine's settings
+   */
+  applyPolicy(policy: DetectionPolicy): void {
+    if (JSON.stringify(policy.engine) !== JSON.stringify(this.currentPolicy.engine)) {
+      throw new Error('detection policy: engine settings changed; they take effect only after a restart with fresh state');
+    }
+    this.currentPolicy = policy;
+    for (const account of this.accounts.values()) {
+      account.series.applySettings(policy.forAccount(account.accountId));
+      for (const key of account.keys.values()) key.series.applySettings(policy.forKey(account.accountId, key.keyId));
+    }
   }
 
   /** Latest event time or `advance` time seen (epoch ms). */

@@ -139,6 +139,19 @@ export class SeriesState {
     return this.ageBuckets < this.engine.warmupBuckets;
   }
 
+  /**
+   * Replaces the thresholds, caps and toggles (policy changed) keeping every baseline. Caps
+   * start counting when first configured; levels of the bucket in progress are recomputed.
+   */
+  applySettings(settings: ResolvedSettings): void {
+    this.settings = settings;
+    this.slowDrain.setAllowance(settings.thresholds.cusumAllowance);
+    if (this.caps === null && hasCaps(settings)) this.caps = new SpendCaps();
+    const wasReady = this.levelsReady;
+    this.resetLevels();
+    if (wasReady) this.computeLevels();
+  }
+
   /** Starts the first bucket of a brand-new series. */
   open(bucketStart: number): void {
     this.bucketStart = bucketStart;

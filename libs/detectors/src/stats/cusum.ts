@@ -15,7 +15,8 @@
  */
 export class UpperCusum {
   private sum = 0;
-  readonly allowance: number;
+  /** k; may change when the policy is replaced (the statistic is kept). */
+  allowance: number;
   readonly maxStep: number;
 
   constructor(options: { allowance: number; maxStep?: number; statistic?: number }) {
