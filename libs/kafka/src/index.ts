@@ -5,3 +5,4 @@ export * from './kafka.module';
 export * from './key-status.publisher';
 export * from './retry-startup';
 export * from './consumer-supervision';
+export * from './key-partition';
