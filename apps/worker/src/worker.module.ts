@@ -7,6 +7,8 @@ import { KafkaModule } from '@spendguard/kafka';
 import { MetricsController, MetricsModule } from '@spendguard/observability';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
+import { UsageRollupsRepository } from '@spendguard/clickhouse/detection/usage-rollups.repository';
+import { ColdStartSeeder } from './detect/cold-start-seeder';
 import { DetectConsumer } from './detect/detect.consumer';
 import { escalateProviders } from './escalate/escalate.providers';
 import { SinkConsumer } from './sink/sink.consumer';
@@ -23,7 +25,7 @@ export class WorkerModule {
     const providers: Provider[] = [];
     if (roles.has('sink')) providers.push(SinkConsumer);
     if (roles.has('escalate')) providers.push(...escalateProviders);
-    if (roles.has('detect')) providers.push(FindingsRepository, DetectorSnapshotsRepository, DetectConsumer);
+    if (roles.has('detect')) providers.push(FindingsRepository, DetectorSnapshotsRepository, UsageRollupsRepository, ColdStartSeeder, DetectConsumer);
     return {
       module: WorkerModule,
       imports: [

@@ -88,6 +88,8 @@ export const configVariables = {
   DETECT_GROUP_ID: z.string().default('spendguard-detect').describe('Consumer group of the detect role'),
   DETECTION_POLICY_FILE: z.string().optional().describe('JSON detection policy (thresholds, caps per account/key); defaults protect every key'),
   DETECT_SNAPSHOT_INTERVAL_MS: int(10_000, 100).describe('How often the detect role saves its state and commits offsets'),
+  DETECT_SEED_LOOKBACK_HOURS: int(14 * 24)
+    .describe('Hours of usage_minute_rollups a detect partition without saved state learns its baselines from before replaying Kafka (0 = start from priors)'),
 
   ESCALATE_GROUP_ID: z.string().default('spendguard-escalate').describe('Consumer group of the escalate role'),
   ROUTING_POLICY_FILE: z.string().optional().describe('JSON routing policy: which severities go to which webhooks / PagerDuty, auto-suspend per account'),

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import { parseUsageEventJson, type Finding } from '@spendguard/contracts';
 import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
 import type { DetectionPolicy, EngineSnapshot } from '@spendguard/detectors';
 import { KAFKA, KafkaProducerService, superviseConsumer } from '@spendguard/kafka';
+import { ColdStartSeeder } from './cold-start-seeder';
 import { loadDetectionPolicyFile } from './load-detection-policy';
 import { PartitionDetector } from './partition-detector';
 
@@ -24,6 +25,9 @@ const PUBLISHED_LOOKBACK_MS = 24 * 3600_000;
  *   (`detector_snapshots`, every DETECT_SNAPSHOT_INTERVAL_MS), so after a crash
  *   the restored state plus the replayed messages rebuild exactly the state
  *   that was lost, baselines included.
+ * - A partition without a snapshot (new group, lost snapshots) first learns its
+ *   accounts' recent per-minute rollups from ClickHouse (`ColdStartSeeder`; cut-over
+ *   rule in `seedUntil`), then replays Kafka as before.
  * - Findings are published (acks = all) before their offsets can be committed;
  *   a replay regenerates the same finding ids, and ids already published
  *   (in memory, or in ClickHouse for restored partitions) are not sent again.
@@ -43,6 +47,7 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     private readonly producer: KafkaProducerService,
     private readonly findings: FindingsRepository,
     private readonly snapshots: DetectorSnapshotsRepository,
+    private readonly seeder: ColdStartSeeder,
   ) {
     this.policy = loadDetectionPolicyFile(config.DETECTION_POLICY_FILE);
     this.consumer = kafka.consumer({ groupId: config.DETECT_GROUP_ID, maxWaitTimeInMs: 200 });
@@ -71,13 +76,17 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     this.logger.log('detect stopped');
   }
 
-  private async detectorFor(topic: string, partition: number): Promise<PartitionDetector> {
+  private async detectorFor(batch: Batch, heartbeat: () => Promise<void>): Promise<PartitionDetector> {
+    const { topic, partition } = batch;
     const existing = this.partitions.get(partition);
     if (existing) return existing;
     const saved = await this.snapshots.latest(this.config.DETECT_GROUP_ID, topic, partition);
+    const seeded = saved ? undefined : await this.seeder.seed(topic, partition, firstEventTime(batch), this.policy, heartbeat);
     const detector = saved
       ? PartitionDetector.restored(JSON.parse(saved.snapshot) as EngineSnapshot, BigInt(saved.nextOffset), this.policy)
-      : PartitionDetector.fresh(this.policy);
+      : seeded
+        ? PartitionDetector.restored(seeded, -1n, this.policy)
+        : PartitionDetector.fresh(this.policy);
     // Messages after the snapshot (or all, without one) are replayed; their findings may be out already.
     detector.rememberPublished(await this.findings.publishedIds(partition, (saved?.savedAtMs ?? Date.now()) - PUBLISHED_LOOKBACK_MS));
     if (saved) this.logger.log(`restored detection state partition=${partition} nextOffset=${saved.nextOffset} keys=${detector.engine.trackedKeys}`);
@@ -87,7 +96,7 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const detector = await this.detectorFor(batch.topic, batch.partition);
+    const detector = await this.detectorFor(batch, heartbeat);
     const found: Finding[] = [];
     for (const message of batch.messages) {
       const parsed = parseUsageEventJson(message.value?.toString('utf8') ?? '');
@@ -122,4 +131,13 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
     detector.trimPublished(PUBLISHED_IDS_KEPT);
   }
+}
+
+/** Event time of the first valid event of a batch (else its first message's Kafka timestamp): the seeding cut-over. */
+function firstEventTime(batch: Batch): number {
+  for (const message of batch.messages) {
+    const parsed = parseUsageEventJson(message.value?.toString('utf8') ?? '');
+    if (parsed.ok) return parsed.event.time;
+  }
+  return Number(batch.messages[0]?.timestamp ?? Date.now());
 }
