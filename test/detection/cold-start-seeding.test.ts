@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -111,8 +111,10 @@ describe('detect role cold start', () => {
     const replayedUsd = REPLAYED_MINUTES * 0.02;
     // $4 in a minute: 200x the key's usual $0.02, under the $10 floor of a key younger than a day.
     const burst = (runId: string) => spend(runId, KEY, liveStart, 40, 0.1);
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, '{}');
 
-    const seeded = await startFresh(producer, historyStart, {});
+    const seeded = await startFresh(producer, historyStart, { DETECTION_POLICY_FILE: policyFile, DETECTION_POLICY_RELOAD_MS: '100' });
     const unseeded = await startFresh(producer, historyStart, { DETECT_SEED_LOOKBACK_HOURS: '0' });
     try {
       const near = (value: number) => (spend: number | undefined) => spend !== undefined && Math.abs(spend - value) < 1e-6;
@@ -126,6 +128,13 @@ describe('detect role cold start', () => {
       expect(seededCritical.length).toBeGreaterThan(0);
       expect(seededCritical[0].explanation).toContain(KEY);
       expect(await criticalFindings(unseeded.clickhouse, KEY)).toEqual([]);
+
+      // Live policy change: a $1 hourly cap on the account's keys, applied to the running engine.
+      writeFileSync(`${policyFile}.tmp`, JSON.stringify({ accounts: { [ACCOUNT]: { keyCaps: { hourUsd: 1 } } } }));
+      renameSync(`${policyFile}.tmp`, policyFile);
+      await new Promise((r) => setTimeout(r, 1000));
+      await produce(producer, seeded.config.TOPIC_USAGE_EVENTS, spend(seeded.runId, KEY, liveStart + 10 * MINUTE, 6, 0.25));
+      await waitFor('a cap finding after the policy reload', async () => (await criticalFindings(seeded.clickhouse, KEY)).some((f) => f.detector === 'cap'), 30_000);
     } finally {
       for (const run of [seeded, unseeded]) {
         await run.worker.close();

@@ -8,6 +8,7 @@ import { KAFKA, KafkaProducerService, superviseConsumer } from '@spendguard/kafk
 import { ColdStartSeeder } from './cold-start-seeder';
 import { loadDetectionPolicyFile } from './load-detection-policy';
 import { PartitionDetector } from './partition-detector';
+import { PolicyFileWatcher } from './policy-file-watcher';
 
 /** Published finding ids older than the last snapshot are looked up in ClickHouse instead. */
 const PUBLISHED_IDS_KEPT = 50_000;
@@ -28,6 +29,8 @@ const PUBLISHED_LOOKBACK_MS = 24 * 3600_000;
  * - A partition without a snapshot (new group, lost snapshots) first learns its
  *   accounts' recent per-minute rollups from ClickHouse (`ColdStartSeeder`; cut-over
  *   rule in `seedUntil`), then replays Kafka as before.
+ * - DETECTION_POLICY_FILE is re-read when it changes (polled, and on SIGHUP); a valid
+ *   new policy applies to every partition's engine, keeping baselines.
  * - Findings are published (acks = all) before their offsets can be committed;
  *   a replay regenerates the same finding ids, and ids already published
  *   (in memory, or in ClickHouse for restored partitions) are not sent again.
@@ -37,7 +40,9 @@ const PUBLISHED_LOOKBACK_MS = 24 * 3600_000;
 export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DetectConsumer.name);
   private readonly consumer: Consumer;
-  private readonly policy: DetectionPolicy;
+  private policy: DetectionPolicy;
+  private readonly policyWatcher: PolicyFileWatcher | undefined;
+  private readonly reloadOnHangup = () => void this.policyWatcher?.check(true);
   private readonly partitions = new Map<number, PartitionDetector>();
   private readonly lastSnapshotAt = new Map<number, number>();
 
@@ -50,6 +55,9 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     private readonly seeder: ColdStartSeeder,
   ) {
     this.policy = loadDetectionPolicyFile(config.DETECTION_POLICY_FILE);
+    if (config.DETECTION_POLICY_FILE) {
+      this.policyWatcher = new PolicyFileWatcher(config.DETECTION_POLICY_FILE, this.policy, (policy) => this.applyPolicy(policy), this.logger);
+    }
     this.consumer = kafka.consumer({ groupId: config.DETECT_GROUP_ID, maxWaitTimeInMs: 200 });
     // A rebalance may move partitions elsewhere; state is reloaded from the last snapshot.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
@@ -60,6 +68,8 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    this.policyWatcher?.start(this.config.DETECTION_POLICY_RELOAD_MS);
+    if (this.policyWatcher) process.on('SIGHUP', this.reloadOnHangup);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.TOPIC_USAGE_EVENTS, fromBeginning: true });
     await this.consumer.run({
@@ -72,8 +82,16 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.policyWatcher?.stop();
+    process.off('SIGHUP', this.reloadOnHangup);
     await this.consumer.disconnect();
     this.logger.log('detect stopped');
+  }
+
+  /** The policy watcher checked the engine settings are unchanged, so no engine refuses it. */
+  private applyPolicy(policy: DetectionPolicy): void {
+    this.policy = policy;
+    for (const detector of this.partitions.values()) detector.engine.applyPolicy(policy);
   }
 
   private async detectorFor(batch: Batch, heartbeat: () => Promise<void>): Promise<PartitionDetector> {
