@@ -108,6 +108,26 @@ export class WindowDrainTest {
     if (this.filled < RING) this.filled++;
   }
 
+  /**
+   * Today's level ℓ as `evaluate` computes it for the window ending with the last closed
+   * block; 1 while the ring is not full or holds a young profile (no day level known yet).
+   */
+  todayLevel(): number {
+    if (this.filled < RING) return 1;
+    let windowExpected = 0;
+    let refCost = 0;
+    let refExpected = 0;
+    for (let i = 0; i < RING; i++) {
+      const j = (this.slot + i) % RING;
+      if (this.young[j] !== 0) return 1;
+      if (i < REFERENCE_BLOCKS) {
+        refCost += this.cost[j];
+        refExpected += this.expected[j];
+      } else windowExpected += this.expected[j];
+    }
+    return clampLevel(refCost, refExpected, windowExpected);
+  }
+
   /** Dispersion φ: variance of the 60-minute spend per dollar expected, learned from this key's own windows. */
   get dispersion(): number {
     return this.expectedMean > 0 ? this.residualSquares / this.expectedMean : 0;
@@ -138,7 +158,7 @@ export class WindowDrainTest {
       }
     }
     if (young !== 0 || windowExpected <= 0) return null;
-    const level = Math.min(MAX_LEVEL, Math.max(MIN_LEVEL, (refCost + windowExpected) / (refExpected + windowExpected)));
+    const level = clampLevel(refCost, refExpected, windowExpected);
     const expected = level * windowExpected;
     const excess = windowCost - expected;
     const dispersion = Math.max(this.dispersion, 2 * Math.max(meanCostPerRequest, 0));
@@ -289,3 +309,10 @@ const MAX_LEARNED = 1 << 20;
 const RESET_RATIO = 1.2;
 const MIN_LEVEL = 0.5;
 const MAX_LEVEL = 1.5;
+
+/** ℓ = (X_ref + E_W) / (E_ref + E_W) clamped to [MIN_LEVEL, MAX_LEVEL] (see the class comment); 1 with nothing expected. */
+function clampLevel(refCost: number, refExpected: number, windowExpected: number): number {
+  const denominator = refExpected + windowExpected;
+  if (denominator <= 0) return 1;
+  return Math.min(MAX_LEVEL, Math.max(MIN_LEVEL, (refCost + windowExpected) / denominator));
+}

@@ -283,8 +283,9 @@ export class DetectionEngine {
    * (`noveltySpendWindowMinutes`) is critical when, since its first sight,
    *  - the new origin spent N ≥ bar,
    *  - the key spent T with T − E ≥ bar, E being what the key usually spends over that time
-   *    (its hour-of-day baseline summed over the elapsed buckets): the spend is on top of
-   *    the usual, and
+   *    (its hour-of-day baseline summed over the elapsed buckets, times today's level ℓ of
+   *    the window test when below 1: on a slow day the owner is expected to spend less): the
+   *    spend is on top of the usual, and
    *  - the key's known origins (every IP but those still new) still spent
    *    K ≥ `originKnownShareMin` × E: the owner's traffic continues, so the new origin is
    *    added traffic, not the owner having moved (a redeploy to new servers or a trip
@@ -310,7 +311,8 @@ export class DetectionEngine {
     const bar = Math.max(t.originCriticalSpendUsd, t.originCriticalHourShare * hourly);
     if (spent < bar) return;
     const total = s.spendTotal - entry.baseSpendUsd;
-    const expected = s.expectedTotalAt(time) - entry.baseExpectedUsd;
+    // What the key usually spends over that time, at today's level (a slow day expects less from the owner).
+    const expected = (s.expectedTotalAt(time) - entry.baseExpectedUsd) * Math.min(1, s.windowDrain?.todayLevel() ?? 1);
     // Known origins: everything but the origins still new (a redeploy to two new IPs must not count one as the other's "known" traffic).
     const known = total - (key.newOriginSpend - entry.baseNewOriginSpendUsd);
     if (total - expected < bar || known < t.originKnownShareMin * expected) return;

@@ -132,4 +132,36 @@ describe('origin novelty (a new IP or country adding spend on top of the key’s
     const pages = criticals(run(restored, events.slice(cut)));
     expect(pages.map((f) => f.time)).toEqual([new Date(T0 + 20 * MINUTE + 30_000).toISOString()]);
   });
+
+  it('on a slow day the owner is expected at today’s level: a drain with the owner at 40 % of usual pages; a move on such a day does not', () => {
+    const SLOW = 0.4;
+    const slowDay = (keyId: string): { engine: DetectionEngine; k: SyntheticKey } => {
+      const k = { ...key, keyId };
+      const e = new DetectionEngine();
+      // Usual traffic, except the last 7 hours before T0 at 40 %: today's level ℓ = (0.4·6 + 1) / 7 → clamped to 0.5.
+      const slowFrom = HISTORY_MINUTES - 7 * 60;
+      run(e, Array.from({ length: HISTORY_MINUTES }, (_, m) => makeEvent(k, START + m * MINUTE, m >= slowFrom ? SLOW * OWNER_USD : OWNER_USD, `h${m}`)));
+      return { engine: e, k };
+    };
+    const drained = slowDay('sk-…s10w');
+    const drain: UsageEvent[] = [];
+    for (let m = 0; m < 60; m++) {
+      drain.push(makeEvent(drained.k, T0 + m * MINUTE, SLOW * OWNER_USD, `o${m}`));
+      drain.push(makeEvent(drained.k, T0 + m * MINUTE + 30_000, 1 / 32, `x${m}`, { ip: '203.0.113.9' }));
+    }
+    const pages = criticals(run(drained.engine, drain)).filter((f) => Date.parse(f.time) < T0 + 30 * MINUTE);
+    // Without today's level the owner's 40 % is below the known-origin share (50 % of usual) and nothing pages within 30 minutes.
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ detector: 'novelty', metric: 'ip', value: '203.0.113.9' });
+    const minute = Math.floor((Date.parse(pages[0].time) - T0) / MINUTE);
+    expect(minute).toBeGreaterThanOrEqual(15); // $1/32 a minute reaches the bar (0.5 × $0.9375 an hour) after 15 minutes
+    expect(minute).toBeLessThanOrEqual(20);
+    // The profile's minutes × ℓ = 0.5 (the profile also learns the attacked minutes, so a little more than half of $1/64 a minute).
+    expect(pages[0].expected).toBeGreaterThan(0.5 * minute * OWNER_USD);
+    expect(pages[0].expected).toBeLessThan(0.7 * minute * OWNER_USD);
+
+    const moved = slowDay('sk-…m0ve');
+    const move = Array.from({ length: 60 }, (_, m) => makeEvent(moved.k, T0 + m * MINUTE + 30_000, 1 / 32, `v${m}`, { ip: '198.51.100.4' }));
+    expect(criticals(run(moved.engine, move)).filter((f) => f.detector === 'novelty')).toEqual([]);
+  });
 });
