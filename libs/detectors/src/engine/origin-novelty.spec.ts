@@ -48,7 +48,7 @@ function verdict(k: number): { spent: number; total: number; expected: number; b
   // From +30 s of minute 0 to +30 s of minute k−1: half of bucket 0, buckets 1 … k−2, half of bucket k−1.
   let expected = k === 1 ? 0 : 0.5 * e(0) + 0.5 * e(k - 1);
   for (let m = 1; m <= k - 2; m++) expected += e(m);
-  const bar = Math.max(0.25, 0.5 * 60 * e(k - 1));
+  const bar = Math.max(0.15, 0.5 * 60 * e(k - 1));
   return { spent, total, expected, bar, pages: spent >= bar && total - expected >= bar && total - spent >= 0.5 * expected };
 }
 
@@ -118,7 +118,7 @@ describe('origin novelty (a new IP or country adding spend on top of the key’s
     const quiet = new DetectionEngine();
     const tiny = { ...key, keyId: 'sk-…t1ny' };
     run(quiet, Array.from({ length: HISTORY_MINUTES }, (_, m) => makeEvent(tiny, START + m * MINUTE, 1 / 4096, `t${m}`)));
-    // $1/512 a minute from a new IP (8× the key) for an hour: $0.117 < $0.25.
+    // $1/512 a minute from a new IP (8× the key) for an hour: $0.117 < $0.15.
     const attack = Array.from({ length: 60 }, (_, m) => makeEvent(tiny, T0 + m * MINUTE + 30_000, 1 / 512, `a${m}`, { ip: '203.0.113.9' }));
     const owner = Array.from({ length: 60 }, (_, m) => makeEvent(tiny, T0 + m * MINUTE, 1 / 4096, `o${m}`));
     expect(criticals(run(quiet, [...attack, ...owner]))).toEqual([]);

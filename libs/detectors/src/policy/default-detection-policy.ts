@@ -7,9 +7,12 @@ import type { Caps, DetectorToggles, EngineSettings, Thresholds } from './detect
  * CUSUM allowance 0.75 (not 0.5): on `bench/drain` a k of 0.5 paged on legitimately busy
  * days (+30–60 % for hours) at 5.3 false criticals per 1,000 key-days; 0.75 gives 0.24.
  * Origin novelty (a new IP/country adding spend on top of the key's usual traffic, see
- * `DetectionEngine.judgeOrigin`): $0.25 floor, half the key's usual hourly spend, and the
- * known origins must keep at least half their usual pace. On `bench/drain` it took
- * slow-drain recall from 17 % to 80 % (median 44 min) with no false critical added.
+ * `DetectionEngine.judgeOrigin`): $0.15 floor, half the key's usual hourly spend, and the
+ * known origins must keep at least half their usual pace (at today's level). On
+ * `bench/drain` it took slow-drain recall from 17 % to 80 % (median 44 min) with no false
+ * critical added; the floor went from $0.25 to $0.15 with the today's-level rule (slow
+ * drain within 1 h 24 → 25 of 30 and 24 → 26 of 30 on the two seeds, new-country-ip +2 on
+ * each, no false critical added; $0.10 caught no more slow drains).
  * Window drain (`WindowDrainTest`, 30–60-minute scan against profile × today's level,
  * z in the key's own dispersion): 1.4× the expected spend, 1.5σ and $0.20 over when a new
  * IP/country appeared in the last 2 hours, 6.5σ and $1 over without. On `bench/drain` it took
@@ -42,7 +45,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   errorRateMin: 0.5,
   errorRateMinRequests: 20,
   noveltyCriticalSpendUsd: 5,
-  originCriticalSpendUsd: 0.25,
+  originCriticalSpendUsd: 0.15,
   originCriticalHourShare: 0.5,
   originKnownShareMin: 0.5,
 };
