@@ -36,11 +36,10 @@ export interface SeedResult {
  * Learns per-minute rollups (in minute order, all before `untilMs`) into a new engine.
  *
  * Novelty memory (models, IPs, countries, user agents a key used) cannot be seeded: the
- * rollups have no IP or origin columns, and models alone would make a half memory. Seeding
- * still makes a key "seen" since its first rollup, which would end its novelty warm-up at
- * once and turn its everyday model and IP into "never used" findings. So every seeded key's
- * first sight is moved to the cut-over: novelty learns from the replay on, warming up as
- * for a new key, while spend baselines keep the whole history.
+ * rollups have no IP or origin columns, and models alone would make a half memory. The
+ * engine starts the novelty warm-up of a key known only from rollups at its first event
+ * (`DetectionEngine.seedFromRollup`), so its everyday model and IP are learned from the
+ * replay on, as for a new key, while spend baselines keep the whole history.
  *
  * @param onRow called after each row (e.g. to heartbeat the consumer group during a long seed)
  * @throws {Error} when a row is at or after `untilMs` (it would be learned twice)
@@ -55,9 +54,5 @@ export async function seedEngine(policy: DetectionPolicy, rows: AsyncIterable<Ro
     const pending = onRow();
     if (pending) await pending;
   }
-  const snapshot = engine.snapshot();
-  for (const account of snapshot.accounts) {
-    for (const key of account.keys) key.firstSeen = Math.max(key.firstSeen, untilMs);
-  }
-  return { snapshot, rows: count, keys: engine.trackedKeys };
+  return { snapshot: engine.snapshot(), rows: count, keys: engine.trackedKeys };
 }

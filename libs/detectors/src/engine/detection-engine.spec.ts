@@ -124,6 +124,21 @@ describe('DetectionEngine', () => {
     expect(findings.filter((f) => f.metric === 'cost_usd')).toEqual([]);
   });
 
+  it('seedFromRollup: a key known only from rollups warms up novelty from its first event (its usual model is not "never used")', () => {
+    const engine = new DetectionEngine();
+    for (let m = 0; m < 2 * 24 * 60; m++) engine.seedFromRollup({ accountId: 'a', keyId: 'k', minuteStart: START + m * 60_000, costUsd: 0.5, requests: 1, tokens: 1000, errors: 0 });
+    const key: SyntheticKey = { accountId: 'a', keyId: 'k', requestsPerMinute: 1, costPerRequestUsd: 0.5, model: 'usual-model', ip: '10.0.0.1' };
+    // Through a snapshot, as the worker does: the marker must survive JSON.
+    const restored = DetectionEngine.restore(JSON.parse(JSON.stringify(engine.snapshot())), engine.policy);
+    const t = START + 2 * DAY;
+    const firstHour = run(restored, Array.from({ length: 60 }, (_, i) => makeEvent(key, t + i * 60_000, 0.5, `u${i}`)));
+    expect(firstHour.filter((f) => f.detector === 'novelty')).toEqual([]);
+    // After the warm-up (24 h from the first event) a new model is novel again.
+    const later = t + 25 * 3_600_000;
+    const fresh = run(restored, [makeEvent(key, later, 0.5, 'n1', { model: 'frontier-model' })]);
+    expect(fresh.find((f) => f.detector === 'novelty')).toMatchObject({ metric: 'model', value: 'frontier-model', severity: 'warning' });
+  });
+
   it('caps: a rolling-hour breach is critical once, and ids are deterministic', () => {
     const parsed = parseDetectionPolicy({ accounts: { capped: { keyCaps: { hourUsd: 10 } } } });
     if (!parsed.ok) throw new Error(parsed.errors.join());

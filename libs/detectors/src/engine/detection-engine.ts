@@ -125,7 +125,11 @@ export class DetectionEngine {
     const time = row.minuteStart;
     if (time > this.clock) this.clock = time;
     const account = this.accountFor(row.accountId, time);
+    const isNew = !account.keys.has(row.keyId);
     const key = this.keyFor(account, row.keyId, time);
+    // Rollups carry no model or origin: a key known only from rollups has an empty novelty
+    // memory, so its novelty warm-up starts at its first event (see `judgeNovelty`).
+    if (isNew) key.firstSeen = SEEN_IN_ROLLUPS_ONLY;
     this.rollIfDue(account.series, time, false);
     this.rollIfDue(key.series, time, false);
     key.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
@@ -232,6 +236,7 @@ export class DetectionEngine {
    */
   private judgeNovelty(key: KeyState, event: UsageEvent, out: FindingDraft[]): void {
     const time = event.time;
+    if (key.firstSeen === SEEN_IN_ROLLUPS_ONLY) key.firstSeen = time;
     const warm = time - key.firstSeen >= this.noveltyWarmupMs;
     const cost = event.costUsd;
     key.newIpCost = 0;
@@ -419,6 +424,9 @@ const COUNTRY = 2;
 const USER_AGENT = 3;
 const ATTRIBUTE_METRIC: Record<NoveltyAttribute, MetricName> = { model: 'model', ip: 'ip', country: 'country', user_agent: 'user_agent' };
 const ATTRIBUTE_LABEL: Record<NoveltyAttribute, string> = { model: 'model', ip: 'IP', country: 'country', user_agent: 'user agent' };
+
+/** `KeyState.firstSeen` of a key seeded from rollups and not yet seen in an event (finite, so snapshots keep it). */
+const SEEN_IN_ROLLUPS_ONLY = Number.MAX_SAFE_INTEGER;
 
 /** Shared empty result: most events produce no finding, so no array is allocated for them. Do not mutate. */
 const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
