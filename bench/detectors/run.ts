@@ -1,6 +1,6 @@
 /**
  * Detector speed: events/s of the whole DetectionEngine on one core, and heap per tracked key.
- * Run: node --expose-gc --import tsx bench/detectors/run.ts [events=3000000] [keys=10000] [runs=5]
+ * Run: node --expose-gc --import tsx bench/detectors/run.ts [events=3000000] [keys=10000] [runs=5] [spanHours=6]
  *
  * Events are generated once up front (seeded), spread over 10,000 keys in 1,000 accounts,
  * about 6 hours of event time with daily-cycle rates, so buckets close and baselines learn
@@ -17,12 +17,14 @@ import { mulberry32 } from '@spendguard/detectors/testing/seeded-random';
 const totalEvents = Number(process.argv[2] ?? 3_000_000);
 const keyCount = Number(process.argv[3] ?? 10_000);
 const runs = Number(process.argv[4] ?? 5);
+/** Event time the events cover: with `keys`, sets how often an event closes its key's minute (fewer keys × longer span = same per-key pattern, smaller state). */
+const spanHours = Number(process.argv[5] ?? 6);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function makeEvents(): UsageEvent[] {
   const random = mulberry32(2026);
   const start = Date.UTC(2026, 0, 5, 6);
-  const spanMs = 6 * 3_600_000;
+  const spanMs = spanHours * 3_600_000;
   const models = ['small-model', 'mid-model', 'large-model'];
   const events = new Array<UsageEvent>(totalEvents);
   for (let i = 0; i < totalEvents; i++) {
@@ -110,7 +112,7 @@ if (gc) {
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
-console.log(`events: ${fmt(events.length)}, keys: ${fmt(keyCount)}, runs: ${runs}, node ${process.version}`);
+console.log(`events: ${fmt(events.length)}, keys: ${fmt(keyCount)}, span: ${spanHours} h, runs: ${runs}, node ${process.version}`);
 console.log(`baseline (read event fields):  median ${fmt(median(baselineRates))} events/s`);
 console.log(`DetectionEngine.observe:        median ${fmt(median(engineRates))} events/s  (runs: ${engineRates.map(fmt).join(', ')})`);
 console.log(`DetectionEngine.observe per CPU second: median ${fmt(median(engineCpuRates))} events/s`);
