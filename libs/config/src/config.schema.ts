@@ -88,7 +88,7 @@ export const configVariables = {
   DETECT_GROUP_ID: z.string().default('spendguard-detect').describe('Consumer group of the detect role'),
   DETECTION_POLICY_FILE: z.string().optional().describe('JSON detection policy (thresholds, caps per account/key); defaults protect every key'),
   DETECT_SNAPSHOT_INTERVAL_MS: int(10_000, 100).describe('How often the detect role saves its state and commits offsets'),
-  DETECTION_POLICY_RELOAD_MS: int(5000).describe('How often the detect role checks DETECTION_POLICY_FILE for changes and applies a valid new version (0 = only at start and on SIGHUP)'),
+  DETECTION_POLICY_RELOAD_MS: int(5000).describe('How often the detect role checks DETECTION_POLICY_FILE and the accounts\' detection policies set through the API for changes and applies a valid new version (0 = only at start, and the file on SIGHUP)'),
   DETECT_SEED_LOOKBACK_HOURS: int(14 * 24)
     .describe('Hours of usage_minute_rollups a detect partition without saved state learns its baselines from before replaying Kafka (0 = start from priors)'),
 

@@ -1,14 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import { parseUsageEventJson, type Finding } from '@spendguard/contracts';
+import { CLICKHOUSE_CLIENT } from '@spendguard/clickhouse/clickhouse.tokens';
 import { DetectorSnapshotsRepository, FindingsRepository } from '@spendguard/clickhouse/detection/findings.repository';
+import { AccountPoliciesReader } from '@spendguard/clickhouse/escalation/account-routing-policies.repository';
 import type { DetectionPolicy, EngineSnapshot } from '@spendguard/detectors';
 import { KAFKA, KafkaProducerService, superviseConsumer } from '@spendguard/kafka';
 import { ColdStartSeeder } from './cold-start-seeder';
-import { loadDetectionPolicyFile } from './load-detection-policy';
+import { DetectionPolicySource } from './detection-policy-source';
 import { PartitionDetector } from './partition-detector';
-import { PolicyFileWatcher } from './policy-file-watcher';
 
 /** Published finding ids older than the last snapshot are looked up in ClickHouse instead. */
 const PUBLISHED_IDS_KEPT = 50_000;
@@ -29,8 +31,10 @@ const PUBLISHED_LOOKBACK_MS = 24 * 3600_000;
  * - A partition without a snapshot (new group, lost snapshots) first learns its
  *   accounts' recent per-minute rollups from ClickHouse (`ColdStartSeeder`; cut-over
  *   rule in `seedUntil`), then replays Kafka as before.
- * - DETECTION_POLICY_FILE is re-read when it changes (polled, and on SIGHUP); a valid
- *   new policy applies to every partition's engine, keeping baselines.
+ * - The policy is DETECTION_POLICY_FILE (re-read when it changes, and on SIGHUP) with
+ *   each account's `detection` section set through the API in place of the file's
+ *   (`DetectionPolicySource`); a new policy applies to every partition's engine,
+ *   keeping baselines.
  * - Findings are published (acks = all) before their offsets can be committed;
  *   a replay regenerates the same finding ids, and ids already published
  *   (in memory, or in ClickHouse for restored partitions) are not sent again.
@@ -40,9 +44,7 @@ const PUBLISHED_LOOKBACK_MS = 24 * 3600_000;
 export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DetectConsumer.name);
   private readonly consumer: Consumer;
-  private policy: DetectionPolicy;
-  private readonly policyWatcher: PolicyFileWatcher | undefined;
-  private readonly reloadOnHangup = () => void this.policyWatcher?.check(true);
+  private readonly policySource: DetectionPolicySource;
   private readonly partitions = new Map<number, PartitionDetector>();
   private readonly lastSnapshotAt = new Map<number, number>();
 
@@ -53,11 +55,15 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     private readonly findings: FindingsRepository,
     private readonly snapshots: DetectorSnapshotsRepository,
     private readonly seeder: ColdStartSeeder,
+    @Inject(CLICKHOUSE_CLIENT) clickhouse: ClickHouseClient,
   ) {
-    this.policy = loadDetectionPolicyFile(config.DETECTION_POLICY_FILE);
-    if (config.DETECTION_POLICY_FILE) {
-      this.policyWatcher = new PolicyFileWatcher(config.DETECTION_POLICY_FILE, this.policy, (policy) => this.applyPolicy(policy), this.logger);
-    }
+    this.policySource = new DetectionPolicySource({
+      file: config.DETECTION_POLICY_FILE,
+      reloadMs: config.DETECTION_POLICY_RELOAD_MS,
+      accountPolicies: new AccountPoliciesReader(clickhouse),
+      logger: this.logger,
+      onChange: (policy) => this.applyPolicy(policy),
+    });
     this.consumer = kafka.consumer({ groupId: config.DETECT_GROUP_ID, maxWaitTimeInMs: 200 });
     // A rebalance may move partitions elsewhere; state is reloaded from the last snapshot.
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
@@ -68,8 +74,7 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    this.policyWatcher?.start(this.config.DETECTION_POLICY_RELOAD_MS);
-    if (this.policyWatcher) process.on('SIGHUP', this.reloadOnHangup);
+    await this.policySource.start();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.TOPIC_USAGE_EVENTS, fromBeginning: true });
     await this.consumer.run({
@@ -82,15 +87,13 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.policyWatcher?.stop();
-    process.off('SIGHUP', this.reloadOnHangup);
+    this.policySource.stop();
     await this.consumer.disconnect();
     this.logger.log('detect stopped');
   }
 
-  /** The policy watcher checked the engine settings are unchanged, so no engine refuses it. */
+  /** The file watcher checked the engine settings are unchanged (account sections cannot change them), so no engine refuses it. */
   private applyPolicy(policy: DetectionPolicy): void {
-    this.policy = policy;
     for (const detector of this.partitions.values()) detector.engine.applyPolicy(policy);
   }
 
@@ -99,12 +102,12 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     const existing = this.partitions.get(partition);
     if (existing) return existing;
     const saved = await this.snapshots.latest(this.config.DETECT_GROUP_ID, topic, partition);
-    const seeded = saved ? undefined : await this.seeder.seed(topic, partition, firstEventTime(batch), this.policy, heartbeat);
+    const seeded = saved ? undefined : await this.seeder.seed(topic, partition, firstEventTime(batch), this.policySource.policy, heartbeat);
     const detector = saved
-      ? PartitionDetector.restored(JSON.parse(saved.snapshot) as EngineSnapshot, BigInt(saved.nextOffset), this.policy)
+      ? PartitionDetector.restored(JSON.parse(saved.snapshot) as EngineSnapshot, BigInt(saved.nextOffset), this.policySource.policy)
       : seeded
-        ? PartitionDetector.restored(seeded, -1n, this.policy)
-        : PartitionDetector.fresh(this.policy);
+        ? PartitionDetector.restored(seeded, -1n, this.policySource.policy)
+        : PartitionDetector.fresh(this.policySource.policy);
     // Messages after the snapshot (or all, without one) are replayed; their findings may be out already.
     detector.rememberPublished(await this.findings.publishedIds(partition, (saved?.savedAtMs ?? Date.now()) - PUBLISHED_LOOKBACK_MS));
     if (saved) this.logger.log(`restored detection state partition=${partition} nextOffset=${saved.nextOffset} keys=${detector.engine.trackedKeys}`);

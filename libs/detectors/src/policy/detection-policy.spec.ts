@@ -47,4 +47,25 @@ describe('parseDetectionPolicy', () => {
     expect(result.policy.forAccount('acme').caps).toEqual({ hourUsd: null, dayUsd: null, monthUsd: 5000 });
     expect(result.policy.forKey('other', 'k').caps.dayUsd).toBe(100);
   });
+
+  it('withAccountOverrides replaces the named accounts, keeps the rest, and leaves out an invalid override with its problems', () => {
+    const parsed = parseDetectionPolicy({ accounts: { fromFile: { keyCaps: { dayUsd: 50 } }, both: { keyCaps: { dayUsd: 70 } } } });
+    if (!parsed.ok) throw new Error(parsed.errors.join());
+    const { policy, errors } = parsed.policy.withAccountOverrides(
+      new Map<string, unknown>([
+        ['both', { keyCaps: { hourUsd: 5 } }],
+        ['api', { thresholds: { spikeRatioCritical: 20 } }],
+        ['broken', { keyCaps: { hourUsd: 'ten' } }],
+      ]),
+    );
+    expect(errors).toEqual([expect.stringMatching(/^broken: keyCaps\.hourUsd: /)]);
+    expect(policy.forKey('fromFile', 'k').caps.dayUsd).toBe(50);
+    // An API override replaces the file's section of that account as a whole.
+    expect(policy.forKey('both', 'k').caps).toEqual({ hourUsd: 5, dayUsd: null, monthUsd: null });
+    expect(policy.forAccount('api').thresholds.spikeRatioCritical).toBe(20);
+    expect(policy.forKey('broken', 'k').caps.hourUsd).toBeNull();
+    expect(policy.engine).toEqual(parsed.policy.engine);
+    // The original is unchanged.
+    expect(parsed.policy.forKey('both', 'k').caps.dayUsd).toBe(70);
+  });
 });

@@ -49,6 +49,27 @@ export class DetectionPolicy {
     );
   }
 
+  /**
+   * This policy with the overrides of some accounts replaced (each value is an account
+   * section as in `accounts.<id>` of a policy file, e.g. from the API's account policies).
+   * Each override is validated on its own: an invalid one is left out and its problems are
+   * returned as `<accountId>: path: message`; the others apply. Engine settings and defaults
+   * cannot change this way.
+   */
+  withAccountOverrides(overrides: ReadonlyMap<string, unknown>): { policy: DetectionPolicy; errors: string[] } {
+    const accounts = { ...this.accounts };
+    const errors: string[] = [];
+    for (const [accountId, override] of overrides) {
+      const parsed = detectionPolicyInputSchema.safeParse({ accounts: { [accountId]: override ?? {} } });
+      if (!parsed.success) {
+        errors.push(...parsed.error.issues.map((issue) => `${accountId}: ${issue.path.slice(2).map(String).join('.') || '(root)'}: ${issue.message}`));
+        continue;
+      }
+      accounts[accountId] = (parsed.data.accounts as Record<string, AccountOverride>)[accountId];
+    }
+    return { policy: new DetectionPolicy(this.engine, this.defaultKey, this.defaultAccount, accounts), errors };
+  }
+
   forAccount(accountId: string): ResolvedSettings {
     const account = this.accounts[accountId];
     if (!account) return this.defaultAccount;
