@@ -1,19 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient, Row } from '@clickhouse/client';
 import { CLICKHOUSE_CLIENT } from '../clickhouse.tokens';
+import type { RollupRow } from '@spendguard/detectors';
 import { sql } from '../sql-literal';
 
-/** One key's spend in one minute, every model summed (the shape `DetectionEngine.seedFromRollup` learns). */
-export interface UsageRollupRow {
-  accountId: string;
-  keyId: string;
-  /** Epoch ms of the minute start. */
-  minuteStart: number;
-  costUsd: number;
-  requests: number;
-  tokens: number;
-  errors: number;
-}
+/** One key's spend in one minute, every model summed: exactly what `DetectionEngine.seedFromRollup` learns. */
+export type UsageRollupRow = RollupRow;
 
 /** One query covers at most one day: the table's day partition, and the GROUP BY state it needs stays bounded. */
 const CHUNK_MS = 24 * 3600_000;
