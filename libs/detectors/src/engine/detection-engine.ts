@@ -220,8 +220,8 @@ export class DetectionEngine {
     const s = account.series;
     if (s.warmingUp || account.keys.size === 0) return global;
     const keys = account.keys.size;
-    const cost = s.costEwma.mean / keys;
-    return { cost, costVariance: Math.max(s.costEwma.variance / keys, cost * cost), requests: s.requestsEwma.mean / keys, tokens: s.tokensEwma.mean / keys };
+    const cost = s.costMean / keys;
+    return { cost, costVariance: Math.max(s.costVariance / keys, cost * cost), requests: s.requestsMean / keys, tokens: s.tokensMean / keys };
   }
 
   /**
@@ -317,7 +317,7 @@ export class DetectionEngine {
     if (spent < bar) return;
     const total = s.spendTotal - entry.baseSpendUsd;
     // What the key usually spends over that time, at today's level (a slow day expects less from the owner).
-    const expected = (s.expectedTotalAt(time) - entry.baseExpectedUsd) * Math.min(1, s.windowDrain?.todayLevel() ?? 1);
+    const expected = (s.expectedTotalAt(time) - entry.baseExpectedUsd) * Math.min(1, s.todayLevel());
     // Known origins: everything but the origins still new (a redeploy to two new IPs must not count one as the other's "known" traffic).
     const known = total - (key.newOriginSpend - entry.baseNewOriginSpendUsd);
     if (total - expected < bar || known < t.originKnownShareMin * expected) return;
