@@ -2,6 +2,7 @@ import type { DetectorName, MetricName, Severity } from '@spendguard/contracts/f
 import { ewmaScore, ewmaUpperControlLimit } from '../detectors/ewma-control-limit.detector';
 import { robustZscore, robustZscoreLevel } from '../detectors/robust-zscore.detector';
 import { rollingZscore, rollingZscoreLevel } from '../detectors/rolling-zscore.detector';
+import { NOVELTY_HOT_SIZE } from '../detectors/novelty.detector';
 import { SD_ALLOWANCE, SD_EXCESS, SD_RUN_START, SD_SIZE, SD_STATISTIC, profileIndex, sdExpectedMeanAt, sdInit, sdLearnIdle, sdMatureAt, sdScoreAndLearnAt, sdToState, type SlowDrainState } from '../detectors/slow-drain.detector';
 import { spikeRatio, spikeRatioLevel } from '../detectors/spike-ratio.detector';
 import { SpendCaps, type SpendCapsState } from '../detectors/spend-caps.detector';
@@ -160,6 +161,19 @@ export class SeriesState {
   expectedTotalAt(time: number): number {
     const fraction = Math.min(1, Math.max(0, (time - this.s[BUCKET_START]) / this.bucketMs));
     return this.s[EXPECTED_TOTAL] + fraction * this.expectedBucketCost;
+  }
+
+  /**
+   * Where the engine keeps the key's novelty memories' hot numbers (`NoveltyMemory`'s
+   * `hot`, `at`): in this series' array, which every event of the key reads anyway.
+   */
+  get noveltyNumbers(): Float64Array {
+    return this.s;
+  }
+
+  /** Offset in `noveltyNumbers` of the hot numbers of novelty attribute `i` (0 … 3). */
+  noveltyAt(i: number): number {
+    return NOVELTY + i * NOVELTY_HOT_SIZE;
   }
 
   /** Today's level of the window drain test (`WindowDrainTest.todayLevel`); 1 for a series without the test. */
@@ -645,7 +659,9 @@ const CUSUM_SEVERITY = 19;
 /** Levels by LEVEL_* (Infinity = off), and whether each fired in this bucket (0/1). */
 const LEVELS = 20;
 const FIRED = LEVELS + LEVEL_COUNT;
-const COST_EWMA = FIRED + LEVEL_COUNT;
+/** Per novelty attribute, the key's `NoveltyMemory` hot numbers (keys only; see `noveltyNumbers`). */
+const NOVELTY = FIRED + LEVEL_COUNT;
+const COST_EWMA = NOVELTY + 4 * NOVELTY_HOT_SIZE;
 const REQUESTS_EWMA = COST_EWMA + EWMA_SIZE;
 const TOKENS_EWMA = REQUESTS_EWMA + EWMA_SIZE;
 const ERROR_RATE_EWMA = TOKENS_EWMA + EWMA_SIZE;
