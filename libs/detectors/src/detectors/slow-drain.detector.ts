@@ -20,7 +20,7 @@ import { cusumDecayIdle, cusumStep } from '../stats/cusum';
  */
 export class SlowDrainDetector {
   /** The detector's state (layout `SD_*`, as `SeriesState` embeds it in its one state array). */
-  private readonly d = new Float64Array(SD_SIZE);
+  private readonly d = new Float64Array(SD_SIZE + 2); // + the two inputs of `sdScoreAndLearnAt`
 
   constructor(alpha: number, allowance: number, state?: SlowDrainState) {
     sdInit(this.d, 0, alpha, allowance, state);
@@ -62,12 +62,15 @@ export class SlowDrainDetector {
 
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
   scoreAndLearn(bucketStart: number, value: number, judge: boolean): number {
-    return sdScoreAndLearnAt(this.d, 0, profileIndex(bucketStart), bucketStart, value, judge);
+    return this.scoreAndLearnAt(profileIndex(bucketStart), bucketStart, value, judge);
   }
 
   /** `scoreAndLearn` for a precomputed `profileIndex(bucketStart)`. */
   scoreAndLearnAt(p: number, bucketStart: number, value: number, judge: boolean): number {
-    return sdScoreAndLearnAt(this.d, 0, p, bucketStart, value, judge);
+    this.d[SD_SIZE] = bucketStart;
+    this.d[SD_SIZE + 1] = value;
+    sdScoreAndLearnAt(this.d, 0, p, SD_SIZE, SD_SIZE + 1, judge);
+    return this.d[SD_STATISTIC];
   }
 
   /** See `sdLearnIdle`. */
@@ -115,9 +118,15 @@ export function sdMatureAt(a: Float64Array, o: number, profile: number): boolean
   return a[o + SD_PROFILES + 3 * profile + 2] >= MIN_PROFILE_COUNT;
 }
 
-/** Scores the closed bucket at profile `p` (returns the CUSUM statistic), then learns it. */
-export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, bucketStart: number, value: number, judge: boolean): number {
+/**
+ * Scores the closed bucket at profile `p` (the new CUSUM statistic is `a[o + SD_STATISTIC]`),
+ * then learns it. Its start and value are read from `a[startAt]` and `a[valueAt]`: called
+ * once per closed bucket and too big to inline, it takes no double argument and returns
+ * none, so the call allocates no boxed number.
+ */
+export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, startAt: number, valueAt: number, judge: boolean): void {
   const m = o + SD_PROFILES + 3 * p;
+  const value = a[valueAt];
   // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
   // judging against the overall mean would read the daily cycle as drift.
   if (judge && a[m + 2] >= MIN_PROFILE_COUNT) {
@@ -128,12 +137,11 @@ export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, bucketS
     a[o + SD_STATISTIC] = after;
     if (after === 0) a[o + SD_EXCESS] = 0;
     else {
-      if (before === 0) a[o + SD_RUN_START] = bucketStart;
+      if (before === 0) a[o + SD_RUN_START] = a[startAt];
       a[o + SD_EXCESS] += value - mean;
     }
   }
   sdLearn(a, o, p, value, 1);
-  return a[o + SD_STATISTIC];
 }
 
 /**

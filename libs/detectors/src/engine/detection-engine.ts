@@ -245,20 +245,22 @@ export class DetectionEngine {
       key.firstSeen = time;
       key.awaitingFirstEvent = false;
     }
-    const cost = event.costUsd;
     this.newIpCost = 0;
-    this.judgeNoveltyOf(key, MODEL, event.model, time, cost, out);
-    this.judgeNoveltyOf(key, IP, event.ip, time, cost, out, event.ip, event.country);
-    this.judgeNoveltyOf(key, COUNTRY, event.country, time, cost, out, event.ip, event.country);
-    this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, time, 0, out);
+    // The event, not its time and cost, is passed: a double argument of a call that is not inlined is a boxed number.
+    this.judgeNoveltyOf(key, MODEL, event.model, event, true, out);
+    this.judgeNoveltyOf(key, IP, event.ip, event, true, out, event.ip, event.country);
+    this.judgeNoveltyOf(key, COUNTRY, event.country, event, true, out, event.ip, event.country);
+    this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, event, false, out);
   }
 
-  private judgeNoveltyOf(key: KeyState, i: number, value: string, time: number, costUsd: number, out: FindingDraft[], ip = '', country = ''): void {
+  private judgeNoveltyOf(key: KeyState, i: number, value: string, event: UsageEvent, withCost: boolean, out: FindingDraft[], ip = '', country = ''): void {
     if (value === '') return;
+    const time = event.time;
     let memory = key.novelty[i];
     if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.series.noveltyNumbers, key.series.noveltyAt(i));
     // Most events repeat the key's last value: answered from the series' numbers, no entry object read.
     else if (memory.repeatQuiet(value, time)) return;
+    const costUsd = withCost ? event.costUsd : 0;
     const warm = time - key.firstSeen >= this.noveltyWarmupMs;
     const entry = memory.observe(value, time, warm);
     if (entry.novel) {

@@ -291,9 +291,24 @@ export class SeriesState {
     const cost = s[COST];
     const expected = sdExpectedMeanAt(s, SLOW_DRAIN, profile, s[COST_EWMA + EWMA_MEAN]);
     s[EXPECTED_TOTAL] += expected;
-    if (this.hasWindowDrain && this.addToBlock(closedAt, cost, expected, !sdMatureAt(s, SLOW_DRAIN, profile)) && judgeCusum && !this.young) this.judgeWindow(closedAt, out);
-    const statistic = sdScoreAndLearnAt(s, SLOW_DRAIN, profile, s[BUCKET_START], cost, judgeCusum);
-    if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
+    if (this.hasWindowDrain) {
+      // `addToBlock`, written out: no double crosses a call on this per-close path.
+      s[BLOCK_COST] += cost;
+      s[BLOCK_EXPECTED] += expected;
+      if (!sdMatureAt(s, SLOW_DRAIN, profile)) s[BLOCK_YOUNG] = 1;
+      if (closedAt % BLOCK_MS === 0) {
+        this.closeBlock();
+        if (judgeCusum && !this.young) this.judgeWindow(out);
+      }
+    }
+    sdScoreAndLearnAt(s, SLOW_DRAIN, profile, BUCKET_START, COST, judgeCusum);
+    if (judgeCusum) {
+      if (s[SLOW_DRAIN + SD_STATISTIC] === 0) s[CUSUM_SEVERITY] = 0;
+      else {
+        s[CLOSE_EXPECTED] = expected;
+        this.judgeCusum(out);
+      }
+    }
     // Learn the closed bucket.
     ewmaUpdate(s, COST_EWMA, cost);
     ewmaUpdate(s, REQUESTS_EWMA, requests);
@@ -316,9 +331,10 @@ export class SeriesState {
     );
   }
 
-  /** The window drain test on the block just closed. */
-  private judgeWindow(closedAt: number, out: FindingDraft[]): void {
+  /** The window drain test on the block just closed (the bucket in progress ended it). */
+  private judgeWindow(out: FindingDraft[]): void {
     const s = this.s;
+    const closedAt = this.bucketEnd;
     const t = this.settings.thresholds;
     const corroborated = closedAt - s[NEW_ORIGIN_AT] <= t.windowDrainOriginMinutes * 60_000;
     const requestsMean = s[REQUESTS_EWMA + EWMA_MEAN];
@@ -365,11 +381,17 @@ export class SeriesState {
     s[BLOCK_EXPECTED] += expected;
     if (young) s[BLOCK_YOUNG] = 1;
     if (end % BLOCK_MS !== 0) return false;
+    this.closeBlock();
+    return true;
+  }
+
+  /** Pushes the block in progress into the window drain test and starts the next one. */
+  private closeBlock(): void {
+    const s = this.s;
     wdCloseBlock(s, WINDOW_DRAIN, s[BLOCK_COST], s[BLOCK_EXPECTED], s[BLOCK_YOUNG]);
     s[BLOCK_COST] = 0;
     s[BLOCK_EXPECTED] = 0;
     s[BLOCK_YOUNG] = 0;
-    return true;
   }
 
   /** "Key … has spent $X over the last 60 minutes, 2.4× its usual $Y for a weekday at this hour, …" */
@@ -387,13 +409,13 @@ export class SeriesState {
     };
   }
 
-  private judgeCusum(closedAt: number, statistic: number, expected: number, out: FindingDraft[]): void {
+  /** Slow drain verdict on the bucket just closed, CUSUM statistic > 0 (`CLOSE_EXPECTED`: its expected cost). */
+  private judgeCusum(out: FindingDraft[]): void {
     const s = this.s;
     const t = this.settings.thresholds;
-    if (statistic === 0) {
-      s[CUSUM_SEVERITY] = 0;
-      return;
-    }
+    const closedAt = this.bucketEnd;
+    const statistic = s[SLOW_DRAIN + SD_STATISTIC];
+    const expected = s[CLOSE_EXPECTED];
     const excess = s[SLOW_DRAIN + SD_EXCESS];
     const level = statistic >= t.cusumCritical && excess >= t.slowDrainMinExcessUsd ? 3 : statistic >= t.cusumWarning && excess >= t.minSpendUsd ? 2 : 0;
     if (level <= s[CUSUM_SEVERITY]) return;
@@ -656,8 +678,10 @@ const WINDOW_MEDIAN = 17;
 const WINDOW_MAD = 18;
 /** 0 none, 2 warning, 3 critical: what was emitted for the current CUSUM run. */
 const CUSUM_SEVERITY = 19;
+/** Expected cost of the bucket being closed (passed to `judgeCusum` here: no boxed double on the call). */
+const CLOSE_EXPECTED = 20;
 /** Levels by LEVEL_* (Infinity = off), and whether each fired in this bucket (0/1). */
-const LEVELS = 20;
+const LEVELS = 21;
 const FIRED = LEVELS + LEVEL_COUNT;
 /** Per novelty attribute, the key's `NoveltyMemory` hot numbers (keys only; see `noveltyNumbers`). */
 const NOVELTY = FIRED + LEVEL_COUNT;
