@@ -90,8 +90,8 @@ export class DetectionEngine {
     const drafts = this.drafts;
     const accountSeries = account.series;
     const keySeries = key.series;
-    if (time >= accountSeries.bucketEnd) accountSeries.roll(time - (time % this.bucketMs), true, drafts);
-    if (time >= keySeries.bucketEnd) keySeries.roll(time - (time % this.bucketMs), true, drafts);
+    if (time >= accountSeries.bucketEnd) accountSeries.rollToEvent(event, drafts);
+    if (time >= keySeries.bucketEnd) keySeries.rollToEvent(event, drafts);
     const cost = event.costUsd;
     const tokens = event.inputTokens + event.outputTokens;
     const errors = event.status >= 400 ? 1 : 0;

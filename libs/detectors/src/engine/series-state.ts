@@ -235,11 +235,28 @@ export class SeriesState {
    * learns it, learns the idle buckets up to `newBucketStart` in batch, and opens that bucket.
    */
   roll(newBucketStart: number, judge: boolean, out: FindingDraft[]): void {
+    this.s[ROLL_TO] = newBucketStart;
+    this.rollToPending(judge, out);
+  }
+
+  /**
+   * `roll` to the bucket of `event`, judging. The event is passed, not its time: a double
+   * argument of a call that is not inlined is a boxed number, and this runs on most events.
+   */
+  rollToEvent(event: { time: number }, out: FindingDraft[]): void {
+    const time = event.time;
+    this.s[ROLL_TO] = time - (time % this.bucketMs);
+    this.rollToPending(true, out);
+  }
+
+  /** `roll` to the bucket starting at `s[ROLL_TO]`. */
+  private rollToPending(judge: boolean, out: FindingDraft[]): void {
     const s = this.s;
     const bucketMs = this.bucketMs;
     this.closeBucket(judge, out);
+    const newBucketStart = s[ROLL_TO];
     const idle = Math.round((newBucketStart - s[BUCKET_START]) / bucketMs) - 1;
-    if (idle > 0) this.learnIdle(s[BUCKET_START] + bucketMs, idle);
+    if (idle > 0) this.learnIdle(idle);
     s[BUCKET_START] = newBucketStart;
     s[PROFILE] = profileIndex(newBucketStart);
     s[COST] = s[REQUESTS] = s[TOKENS] = s[ERRORS] = 0;
@@ -342,10 +359,12 @@ export class SeriesState {
     if (verdict !== null) out.push(this.windowDraft(closedAt, verdict));
   }
 
-  private learnIdle(fromBucketStart: number, count: number): void {
+  /** Learns `count` idle buckets after the bucket just closed (no double argument: see `rollToEvent`). */
+  private learnIdle(count: number): void {
     const s = this.s;
+    const fromBucketStart = s[BUCKET_START] + this.bucketMs;
     const fallbackMean = s[COST_EWMA + EWMA_MEAN];
-    if (this.hasWindowDrain) this.windowIdle(fromBucketStart, count, fallbackMean);
+    if (this.hasWindowDrain) this.windowIdle(count);
     ewmaUpdateRepeated(s, COST_EWMA, 0, count);
     ewmaUpdateRepeated(s, REQUESTS_EWMA, 0, count);
     ewmaUpdateRepeated(s, TOKENS_EWMA, 0, count);
@@ -360,8 +379,10 @@ export class SeriesState {
    * the profile before it learns them. Of a gap longer than the test's memory only the
    * end of the block in progress and the last 7 hours are fed.
    */
-  private windowIdle(fromBucketStart: number, count: number, fallbackMean: number): void {
+  private windowIdle(count: number): void {
     const bucketMs = this.bucketMs;
+    const fromBucketStart = this.s[BUCKET_START] + bucketMs;
+    const fallbackMean = this.s[COST_EWMA + EWMA_MEAN];
     const end = fromBucketStart + count * bucketMs;
     let t = fromBucketStart;
     const skipTo = end - (end % BLOCK_MS) - WINDOW_MEMORY_MS;
@@ -680,8 +701,10 @@ const WINDOW_MAD = 18;
 const CUSUM_SEVERITY = 19;
 /** Expected cost of the bucket being closed (passed to `judgeCusum` here: no boxed double on the call). */
 const CLOSE_EXPECTED = 20;
+/** Start of the bucket `roll` opens (passed to `rollToPending` here). */
+const ROLL_TO = 21;
 /** Levels by LEVEL_* (Infinity = off), and whether each fired in this bucket (0/1). */
-const LEVELS = 21;
+const LEVELS = 22;
 const FIRED = LEVELS + LEVEL_COUNT;
 /** Per novelty attribute, the key's `NoveltyMemory` hot numbers (keys only; see `noveltyNumbers`). */
 const NOVELTY = FIRED + LEVEL_COUNT;
