@@ -49,13 +49,13 @@ export function rbmInit(a: Float64Array, o: number, state?: { latestSlot: number
 }
 
 export function rbmAdd(a: Float64Array, o: number, slotMs: number, slots: number, time: number, value: number): void {
-  rbmAdvanceTo(a, o, slotMs, slots, time);
+  rbmAdvanceTo(a, o, slots, Math.floor(time / slotMs));
   const i = o + RBM_MAXIMA + (a[o + RBM_LATEST] % slots);
   if (value > a[i]) a[i] = value;
 }
 
 export function rbmMaxAt(a: Float64Array, o: number, slotMs: number, slots: number, time: number): number {
-  rbmAdvanceTo(a, o, slotMs, slots, time);
+  rbmAdvanceTo(a, o, slots, Math.floor(time / slotMs));
   let max = 0;
   for (let i = o + RBM_MAXIMA; i < o + RBM_MAXIMA + slots; i++) if (a[i] > max) max = a[i];
   return max;
@@ -66,8 +66,8 @@ export function rbmToState(a: Float64Array, o: number, slots: number): { latestS
   return { latestSlot: Number.isFinite(latest) ? latest : null, maxima: Array.from(a.subarray(o + RBM_MAXIMA, o + RBM_MAXIMA + slots)) };
 }
 
-function rbmAdvanceTo(a: Float64Array, o: number, slotMs: number, slots: number, time: number): void {
-  const slot = Math.floor(time / slotMs);
+// Takes the slot index, not the time: a small integer crosses the call unboxed.
+function rbmAdvanceTo(a: Float64Array, o: number, slots: number, slot: number): void {
   const latest = a[o + RBM_LATEST];
   if (slot <= latest) return;
   const maxima = o + RBM_MAXIMA;

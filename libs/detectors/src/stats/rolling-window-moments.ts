@@ -100,7 +100,7 @@ export function rwPush(a: Float64Array, o: number, capacity: number, value: numb
   const values = o + RW_VALUES;
   const head = a[o + RW_HEAD];
   if (a[o + RW_SIZE] === capacity) {
-    rwRemoveFromMoments(a, o, a[values + head]);
+    rwRemoveFromMoments(a, o, values + head);
     a[values + head] = value;
     a[o + RW_HEAD] = (head + 1) % capacity;
   } else {
@@ -141,7 +141,9 @@ export function rwToArray(a: Float64Array, o: number, capacity: number): number[
 }
 
 // The caller has not yet decremented the size: the removal sees n values, leaves n − 1.
-function rwRemoveFromMoments(a: Float64Array, o: number, value: number): void {
+// The value leaving is read at `a[at]` (an index crosses the call unboxed, a double would not).
+function rwRemoveFromMoments(a: Float64Array, o: number, at: number): void {
+  const value = a[at];
   const remaining = a[o + RW_SIZE] - 1;
   if (remaining === 0) {
     a[o + RW_MEAN] = 0;
