@@ -1,5 +1,11 @@
 import { cusumDecayIdle, cusumStep } from '../stats/cusum';
 
+
+// Imported functions used per closed bucket, copied into module constants: under a per-file
+// CommonJS transform (tsx, ts-jest) each use of an imported binding is a getter call (see `SeriesState`).
+const L_cusumStep = cusumStep;
+const L_cusumDecayIdle = cusumDecayIdle;
+
 /**
  * Slow drain: spend persistently above what this key usually spends at this hour of the
  * day, too small per bucket for any spike rule (a leaked key used at 2–3× normal, around
@@ -133,7 +139,7 @@ export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, startAt
     const mean = a[m];
     const scale = Math.max(Math.sqrt(a[m + 1]), 0.5 * mean, MIN_SCALE_USD);
     const before = a[o + SD_STATISTIC];
-    const after = cusumStep(before, (value - mean) / scale, MAX_STEP, a[o + SD_ALLOWANCE]);
+    const after = L_cusumStep(before, (value - mean) / scale, MAX_STEP, a[o + SD_ALLOWANCE]);
     a[o + SD_STATISTIC] = after;
     if (after === 0) a[o + SD_EXCESS] = 0;
     else {
@@ -154,7 +160,7 @@ export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, startAt
  */
 export function sdLearnIdle(a: Float64Array, o: number, fromBucketStart: number, count: number, bucketMs: number, fallbackMean: number): number {
   if (count <= 0) return 0;
-  const statistic = cusumDecayIdle(a[o + SD_STATISTIC], count, a[o + SD_ALLOWANCE]);
+  const statistic = L_cusumDecayIdle(a[o + SD_STATISTIC], count, a[o + SD_ALLOWANCE]);
   a[o + SD_STATISTIC] = statistic;
   if (statistic === 0) a[o + SD_EXCESS] = 0;
   const end = fromBucketStart + count * bucketMs;

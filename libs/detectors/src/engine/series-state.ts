@@ -15,6 +15,31 @@ import { RBM_MAXIMA, rbmAdd, rbmInit, rbmMaxAt, rbmToState } from '../stats/roll
 import { RW_MEAN, RW_SIZE, rwCopyValuesTo, rwPush, rwPushRepeated, rwSampleVariance, rwSize, rwToArray } from '../stats/rolling-window-moments';
 import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraft } from './finding-factory';
 
+
+// Imported bindings used per event, copied into module constants: under a per-file CommonJS
+// transform (tsx, ts-jest) every use of an imported binding is a getter call on the other
+// module's exports, which costs inlining budget on the hot path; a bundler or tsc does not need this.
+const EWMA_MEAN_ = EWMA_MEAN;
+const EWMA_VARIANCE_ = EWMA_VARIANCE;
+const SD_STATISTIC_ = SD_STATISTIC;
+const SD_EXCESS_ = SD_EXCESS;
+const SD_RUN_START_ = SD_RUN_START;
+const SD_ALLOWANCE_ = SD_ALLOWANCE;
+const RW_SIZE_ = RW_SIZE;
+const RW_MEAN_ = RW_MEAN;
+const BLOCK_MS_ = BLOCK_MS;
+const L_ewmaUpdate = ewmaUpdate;
+const L_ewmaUpdateRepeated = ewmaUpdateRepeated;
+const L_rwPush = rwPush;
+const L_rwPushRepeated = rwPushRepeated;
+const L_rbmAdd = rbmAdd;
+const L_sdExpectedMeanAt = sdExpectedMeanAt;
+const L_sdMatureAt = sdMatureAt;
+const L_sdScoreAndLearnAt = sdScoreAndLearnAt;
+const L_sdLearnIdle = sdLearnIdle;
+const L_wdCloseBlock = wdCloseBlock;
+const L_profileIndex = profileIndex;
+
 /**
  * The series of one key or one account: the bucket in progress, the baselines learned from
  * closed buckets, and the detector levels of the bucket in progress.
@@ -66,11 +91,11 @@ export class SeriesState {
     ewma(REQUESTS_EWMA, state?.requestsEwma, prior.requests, prior.requests);
     ewma(TOKENS_EWMA, state?.tokensEwma, prior.tokens, prior.tokens * prior.tokens);
     ewma(ERROR_RATE_EWMA, state?.errorRateEwma, 0.02, 0.02);
-    if (state) for (const v of state.costWindow) rwPush(s, COST_WINDOW, this.windowCapacity, v);
+    if (state) for (const v of state.costWindow) L_rwPush(s, COST_WINDOW, this.windowCapacity, v);
     rbmInit(s, WEEKLY_PEAK, state?.weeklyPeak);
     const profileAlpha = EwmaMoments.alphaForHalfLife((engine.profileHalfLifeDays * DAY_MS) / (24 * engine.bucketMs));
     sdInit(s, SLOW_DRAIN, profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
-    this.hasWindowDrain = keyId !== undefined && BLOCK_MS % engine.bucketMs === 0;
+    this.hasWindowDrain = keyId !== undefined && BLOCK_MS_ % engine.bucketMs === 0;
     if (this.hasWindowDrain && state?.windowDrain) wdInit(s, WINDOW_DRAIN, state.windowDrain);
     this.caps = state?.caps ? new SpendCaps(state.caps) : hasCaps(settings) ? new SpendCaps() : null;
     if (state) {
@@ -90,7 +115,7 @@ export class SeriesState {
         s[BLOCK_YOUNG] = state.windowDrain.blockYoung;
       }
       s.set(state.fired, FIRED);
-      s[PROFILE] = profileIndex(s[BUCKET_START]);
+      s[PROFILE] = L_profileIndex(s[BUCKET_START]);
       this.resetLevels();
     }
   }
@@ -132,19 +157,19 @@ export class SeriesState {
 
   /** Baselines per bucket (the EWMAs), read when a new key borrows its account's. */
   get costMean(): number {
-    return this.s[COST_EWMA + EWMA_MEAN];
+    return this.s[COST_EWMA + EWMA_MEAN_];
   }
 
   get costVariance(): number {
-    return this.s[COST_EWMA + EWMA_VARIANCE];
+    return this.s[COST_EWMA + EWMA_VARIANCE_];
   }
 
   get requestsMean(): number {
-    return this.s[REQUESTS_EWMA + EWMA_MEAN];
+    return this.s[REQUESTS_EWMA + EWMA_MEAN_];
   }
 
   get tokensMean(): number {
-    return this.s[TOKENS_EWMA + EWMA_MEAN];
+    return this.s[TOKENS_EWMA + EWMA_MEAN_];
   }
 
   /** Less than `matureHours` of history: no weekly peak or hour profile yet, so criticals need more dollars. */
@@ -154,7 +179,7 @@ export class SeriesState {
 
   /** What this series usually spends in one bucket at the hour of day of the bucket in progress (USD). */
   get expectedBucketCost(): number {
-    return sdExpectedMeanAt(this.s, SLOW_DRAIN, this.s[PROFILE], this.s[COST_EWMA + EWMA_MEAN]);
+    return L_sdExpectedMeanAt(this.s, SLOW_DRAIN, this.s[PROFILE], this.s[COST_EWMA + EWMA_MEAN_]);
   }
 
   /** `expectedTotal` read at `time` within the bucket in progress (the open bucket counts pro rata). */
@@ -191,7 +216,7 @@ export class SeriesState {
    */
   applySettings(settings: ResolvedSettings): void {
     this.settings = settings;
-    this.s[SLOW_DRAIN + SD_ALLOWANCE] = settings.thresholds.cusumAllowance;
+    this.s[SLOW_DRAIN + SD_ALLOWANCE_] = settings.thresholds.cusumAllowance;
     if (this.caps === null && hasCaps(settings)) this.caps = new SpendCaps();
     const wasReady = this.s[LEVELS_READY] !== 0;
     this.resetLevels();
@@ -201,7 +226,7 @@ export class SeriesState {
   /** Starts the first bucket of a brand-new series. */
   open(bucketStart: number): void {
     this.s[BUCKET_START] = bucketStart;
-    this.s[PROFILE] = profileIndex(bucketStart);
+    this.s[PROFILE] = L_profileIndex(bucketStart);
     this.resetLevels();
   }
 
@@ -258,7 +283,7 @@ export class SeriesState {
     const idle = Math.round((newBucketStart - s[BUCKET_START]) / bucketMs) - 1;
     if (idle > 0) this.learnIdle(idle);
     s[BUCKET_START] = newBucketStart;
-    s[PROFILE] = profileIndex(newBucketStart);
+    s[PROFILE] = L_profileIndex(newBucketStart);
     s[COST] = s[REQUESTS] = s[TOKENS] = s[ERRORS] = 0;
     for (let i = FIRED; i < FIRED + LEVEL_COUNT; i++) s[i] = 0;
     this.resetLevels();
@@ -300,46 +325,46 @@ export class SeriesState {
     if (requests > 0) {
       const rate = s[ERRORS] / requests;
       if (judge && on.ewma && !this.warmingUp && requests >= t.errorRateMinRequests) this.judgeErrorRate(closedAt, rate, out);
-      ewmaUpdate(s, ERROR_RATE_EWMA, rate);
+      L_ewmaUpdate(s, ERROR_RATE_EWMA, rate);
     }
     // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
     const judgeCusum = judge && on.cusum && !this.warmingUp;
     const profile = s[PROFILE];
     const cost = s[COST];
-    const expected = sdExpectedMeanAt(s, SLOW_DRAIN, profile, s[COST_EWMA + EWMA_MEAN]);
+    const expected = L_sdExpectedMeanAt(s, SLOW_DRAIN, profile, s[COST_EWMA + EWMA_MEAN_]);
     s[EXPECTED_TOTAL] += expected;
     if (this.hasWindowDrain) {
       // `addToBlock`, written out: no double crosses a call on this per-close path.
       s[BLOCK_COST] += cost;
       s[BLOCK_EXPECTED] += expected;
-      if (!sdMatureAt(s, SLOW_DRAIN, profile)) s[BLOCK_YOUNG] = 1;
-      if (closedAt % BLOCK_MS === 0) {
+      if (!L_sdMatureAt(s, SLOW_DRAIN, profile)) s[BLOCK_YOUNG] = 1;
+      if (closedAt % BLOCK_MS_ === 0) {
         this.closeBlock();
         if (judgeCusum && !this.young) this.judgeWindow(out);
       }
     }
-    sdScoreAndLearnAt(s, SLOW_DRAIN, profile, BUCKET_START, COST, judgeCusum);
+    L_sdScoreAndLearnAt(s, SLOW_DRAIN, profile, BUCKET_START, COST, judgeCusum);
     if (judgeCusum) {
-      if (s[SLOW_DRAIN + SD_STATISTIC] === 0) s[CUSUM_SEVERITY] = 0;
+      if (s[SLOW_DRAIN + SD_STATISTIC_] === 0) s[CUSUM_SEVERITY] = 0;
       else {
         s[CLOSE_EXPECTED] = expected;
         this.judgeCusum(out);
       }
     }
     // Learn the closed bucket.
-    ewmaUpdate(s, COST_EWMA, cost);
-    ewmaUpdate(s, REQUESTS_EWMA, requests);
-    ewmaUpdate(s, TOKENS_EWMA, s[TOKENS]);
-    rwPush(s, COST_WINDOW, this.windowCapacity, cost);
-    rbmAdd(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START], cost);
+    L_ewmaUpdate(s, COST_EWMA, cost);
+    L_ewmaUpdate(s, REQUESTS_EWMA, requests);
+    L_ewmaUpdate(s, TOKENS_EWMA, s[TOKENS]);
+    L_rwPush(s, COST_WINDOW, this.windowCapacity, cost);
+    L_rbmAdd(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START], cost);
     s[AGE]++;
   }
 
   private judgeErrorRate(closedAt: number, rate: number, out: FindingDraft[]): void {
     const s = this.s;
     const t = this.settings.thresholds;
-    const mean = s[ERROR_RATE_EWMA + EWMA_MEAN];
-    const sd = Math.sqrt(s[ERROR_RATE_EWMA + EWMA_VARIANCE]);
+    const mean = s[ERROR_RATE_EWMA + EWMA_MEAN_];
+    const sd = Math.sqrt(s[ERROR_RATE_EWMA + EWMA_VARIANCE_]);
     const limit = Math.max(t.errorRateMin, ewmaUpperControlLimit(mean, sd, t.ewmaSigmas));
     if (!(rate >= limit)) return;
     out.push(
@@ -354,8 +379,8 @@ export class SeriesState {
     const closedAt = this.bucketEnd;
     const t = this.settings.thresholds;
     const corroborated = closedAt - s[NEW_ORIGIN_AT] <= t.windowDrainOriginMinutes * 60_000;
-    const requestsMean = s[REQUESTS_EWMA + EWMA_MEAN];
-    const verdict = wdEvaluate(s, WINDOW_DRAIN, requestsMean > 0 ? s[COST_EWMA + EWMA_MEAN] / requestsMean : 0, t, corroborated);
+    const requestsMean = s[REQUESTS_EWMA + EWMA_MEAN_];
+    const verdict = wdEvaluate(s, WINDOW_DRAIN, requestsMean > 0 ? s[COST_EWMA + EWMA_MEAN_] / requestsMean : 0, t, corroborated);
     if (verdict !== null) out.push(this.windowDraft(closedAt, verdict));
   }
 
@@ -363,14 +388,14 @@ export class SeriesState {
   private learnIdle(count: number): void {
     const s = this.s;
     const fromBucketStart = s[BUCKET_START] + this.bucketMs;
-    const fallbackMean = s[COST_EWMA + EWMA_MEAN];
+    const fallbackMean = s[COST_EWMA + EWMA_MEAN_];
     if (this.hasWindowDrain) this.windowIdle(count);
-    ewmaUpdateRepeated(s, COST_EWMA, 0, count);
-    ewmaUpdateRepeated(s, REQUESTS_EWMA, 0, count);
-    ewmaUpdateRepeated(s, TOKENS_EWMA, 0, count);
-    rwPushRepeated(s, COST_WINDOW, this.windowCapacity, 0, count);
-    s[EXPECTED_TOTAL] += sdLearnIdle(s, SLOW_DRAIN, fromBucketStart, count, this.bucketMs, fallbackMean);
-    if (s[SLOW_DRAIN + SD_STATISTIC] === 0) s[CUSUM_SEVERITY] = 0;
+    L_ewmaUpdateRepeated(s, COST_EWMA, 0, count);
+    L_ewmaUpdateRepeated(s, REQUESTS_EWMA, 0, count);
+    L_ewmaUpdateRepeated(s, TOKENS_EWMA, 0, count);
+    L_rwPushRepeated(s, COST_WINDOW, this.windowCapacity, 0, count);
+    s[EXPECTED_TOTAL] += L_sdLearnIdle(s, SLOW_DRAIN, fromBucketStart, count, this.bucketMs, fallbackMean);
+    if (s[SLOW_DRAIN + SD_STATISTIC_] === 0) s[CUSUM_SEVERITY] = 0;
     s[AGE] += count;
   }
 
@@ -382,16 +407,16 @@ export class SeriesState {
   private windowIdle(count: number): void {
     const bucketMs = this.bucketMs;
     const fromBucketStart = this.s[BUCKET_START] + bucketMs;
-    const fallbackMean = this.s[COST_EWMA + EWMA_MEAN];
+    const fallbackMean = this.s[COST_EWMA + EWMA_MEAN_];
     const end = fromBucketStart + count * bucketMs;
     let t = fromBucketStart;
-    const skipTo = end - (end % BLOCK_MS) - WINDOW_MEMORY_MS;
+    const skipTo = end - (end % BLOCK_MS_) - WINDOW_MEMORY_MS;
     while (t < end) {
-      const blockEnd = Math.min(end, t - (t % BLOCK_MS) + BLOCK_MS);
-      const p = profileIndex(t);
+      const blockEnd = Math.min(end, t - (t % BLOCK_MS_) + BLOCK_MS_);
+      const p = L_profileIndex(t);
       const minutes = Math.round((blockEnd - t) / bucketMs);
-      this.addToBlock(blockEnd, 0, minutes * sdExpectedMeanAt(this.s, SLOW_DRAIN, p, fallbackMean), !sdMatureAt(this.s, SLOW_DRAIN, p));
-      t = blockEnd === t - (t % BLOCK_MS) + BLOCK_MS && blockEnd < skipTo ? skipTo : blockEnd;
+      this.addToBlock(blockEnd, 0, minutes * L_sdExpectedMeanAt(this.s, SLOW_DRAIN, p, fallbackMean), !L_sdMatureAt(this.s, SLOW_DRAIN, p));
+      t = blockEnd === t - (t % BLOCK_MS_) + BLOCK_MS_ && blockEnd < skipTo ? skipTo : blockEnd;
     }
   }
 
@@ -401,7 +426,7 @@ export class SeriesState {
     s[BLOCK_COST] += cost;
     s[BLOCK_EXPECTED] += expected;
     if (young) s[BLOCK_YOUNG] = 1;
-    if (end % BLOCK_MS !== 0) return false;
+    if (end % BLOCK_MS_ !== 0) return false;
     this.closeBlock();
     return true;
   }
@@ -409,7 +434,7 @@ export class SeriesState {
   /** Pushes the block in progress into the window drain test and starts the next one. */
   private closeBlock(): void {
     const s = this.s;
-    wdCloseBlock(s, WINDOW_DRAIN, s[BLOCK_COST], s[BLOCK_EXPECTED], s[BLOCK_YOUNG]);
+    L_wdCloseBlock(s, WINDOW_DRAIN, s[BLOCK_COST], s[BLOCK_EXPECTED], s[BLOCK_YOUNG]);
     s[BLOCK_COST] = 0;
     s[BLOCK_EXPECTED] = 0;
     s[BLOCK_YOUNG] = 0;
@@ -435,15 +460,15 @@ export class SeriesState {
     const s = this.s;
     const t = this.settings.thresholds;
     const closedAt = this.bucketEnd;
-    const statistic = s[SLOW_DRAIN + SD_STATISTIC];
+    const statistic = s[SLOW_DRAIN + SD_STATISTIC_];
     const expected = s[CLOSE_EXPECTED];
-    const excess = s[SLOW_DRAIN + SD_EXCESS];
+    const excess = s[SLOW_DRAIN + SD_EXCESS_];
     const level = statistic >= t.cusumCritical && excess >= t.slowDrainMinExcessUsd ? 3 : statistic >= t.cusumWarning && excess >= t.minSpendUsd ? 2 : 0;
     if (level <= s[CUSUM_SEVERITY]) return;
     s[CUSUM_SEVERITY] = level;
     const severity: Severity = level === 3 ? 'critical' : 'warning';
     const threshold = level === 3 ? t.cusumCritical : t.cusumWarning;
-    const runStart = s[SLOW_DRAIN + SD_RUN_START];
+    const runStart = s[SLOW_DRAIN + SD_RUN_START_];
     const minutes = Math.round((closedAt - runStart) / 60_000);
     out.push({
       ...this.draft(closedAt, 'cusum', 'cost_usd', severity, s[COST], expected, statistic, threshold,
@@ -481,7 +506,7 @@ export class SeriesState {
   /** Baseline of a full bucket: the larger of the EWMA mean and this hour-of-day's mean (fewer false spikes at busy hours). */
   private spikeBaseline(): number {
     const s = this.s;
-    return Math.max(s[COST_EWMA + EWMA_MEAN], sdExpectedMeanAt(s, SLOW_DRAIN, s[PROFILE], s[COST_EWMA + EWMA_MEAN]));
+    return Math.max(s[COST_EWMA + EWMA_MEAN_], L_sdExpectedMeanAt(s, SLOW_DRAIN, s[PROFILE], s[COST_EWMA + EWMA_MEAN_]));
   }
 
   /**
@@ -506,7 +531,7 @@ export class SeriesState {
     const on = this.settings.detectors;
     s.fill(Infinity, LEVELS, LEVELS + LEVEL_COUNT);
     const warm = !this.warmingUp;
-    const costMean = s[COST_EWMA + EWMA_MEAN];
+    const costMean = s[COST_EWMA + EWMA_MEAN_];
     if (on['spike-ratio']) {
       const baseline = this.spikeBaseline();
       s[LEVELS + LEVEL_COST_SPIKE_WARNING] = spikeRatioLevel({ baseline, ratio: t.spikeRatioWarning, floor: t.minSpendUsd });
@@ -517,12 +542,12 @@ export class SeriesState {
         recentPeak: rbmMaxAt(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START]),
         peakGuardFactor: t.peakGuardFactor,
       });
-      s[LEVELS + LEVEL_REQUESTS_SPIKE] = spikeRatioLevel({ baseline: s[REQUESTS_EWMA + EWMA_MEAN], ratio: t.spikeRatioWarning, floor: t.minRequests });
-      s[LEVELS + LEVEL_TOKENS_SPIKE] = spikeRatioLevel({ baseline: s[TOKENS_EWMA + EWMA_MEAN], ratio: t.spikeRatioWarning, floor: t.minTokens });
+      s[LEVELS + LEVEL_REQUESTS_SPIKE] = spikeRatioLevel({ baseline: s[REQUESTS_EWMA + EWMA_MEAN_], ratio: t.spikeRatioWarning, floor: t.minRequests });
+      s[LEVELS + LEVEL_TOKENS_SPIKE] = spikeRatioLevel({ baseline: s[TOKENS_EWMA + EWMA_MEAN_], ratio: t.spikeRatioWarning, floor: t.minTokens });
     }
-    const windowCount = s[COST_WINDOW + RW_SIZE];
+    const windowCount = s[COST_WINDOW + RW_SIZE_];
     if (warm && on.zscore && windowCount >= 2) {
-      s[LEVELS + LEVEL_COST_ZSCORE] = Math.max(t.minSpendUsd, rollingZscoreLevel(s[COST_WINDOW + RW_MEAN], Math.sqrt(rwSampleVariance(s, COST_WINDOW)), t.zscore));
+      s[LEVELS + LEVEL_COST_ZSCORE] = Math.max(t.minSpendUsd, rollingZscoreLevel(s[COST_WINDOW + RW_MEAN_], Math.sqrt(rwSampleVariance(s, COST_WINDOW)), t.zscore));
     }
     if (warm && on['robust-zscore'] && windowCount > 0) {
       if (sortScratch.length < this.windowCapacity) sortScratch = new Float64Array(this.windowCapacity);
@@ -534,9 +559,9 @@ export class SeriesState {
       s[LEVELS + LEVEL_COST_ROBUST] = Math.max(t.minSpendUsd, robustZscoreLevel(median, s[WINDOW_MAD], t.robustZscore));
     }
     if (warm && on.ewma) {
-      s[LEVELS + LEVEL_COST_EWMA] = Math.max(t.minSpendUsd, ewmaUpperControlLimit(costMean, Math.sqrt(s[COST_EWMA + EWMA_VARIANCE]), t.ewmaSigmas));
-      s[LEVELS + LEVEL_REQUESTS_EWMA] = Math.max(t.minRequests, ewmaUpperControlLimit(s[REQUESTS_EWMA + EWMA_MEAN], Math.sqrt(s[REQUESTS_EWMA + EWMA_VARIANCE]), t.ewmaSigmas));
-      s[LEVELS + LEVEL_TOKENS_EWMA] = Math.max(t.minTokens, ewmaUpperControlLimit(s[TOKENS_EWMA + EWMA_MEAN], Math.sqrt(s[TOKENS_EWMA + EWMA_VARIANCE]), t.ewmaSigmas));
+      s[LEVELS + LEVEL_COST_EWMA] = Math.max(t.minSpendUsd, ewmaUpperControlLimit(costMean, Math.sqrt(s[COST_EWMA + EWMA_VARIANCE_]), t.ewmaSigmas));
+      s[LEVELS + LEVEL_REQUESTS_EWMA] = Math.max(t.minRequests, ewmaUpperControlLimit(s[REQUESTS_EWMA + EWMA_MEAN_], Math.sqrt(s[REQUESTS_EWMA + EWMA_VARIANCE_]), t.ewmaSigmas));
+      s[LEVELS + LEVEL_TOKENS_EWMA] = Math.max(t.minTokens, ewmaUpperControlLimit(s[TOKENS_EWMA + EWMA_MEAN_], Math.sqrt(s[TOKENS_EWMA + EWMA_VARIANCE_]), t.ewmaSigmas));
     }
     this.updateNextLevels();
   }
@@ -579,7 +604,7 @@ export class SeriesState {
       out.push(this.spikeDraft(time, 'warning', cost, baseline, t.spikeRatioWarning, spent));
     }
     if (this.crossed(LEVEL_COST_ZSCORE, cost)) {
-      const mean = s[COST_WINDOW + RW_MEAN];
+      const mean = s[COST_WINDOW + RW_MEAN_];
       const z = rollingZscore(cost, mean, Math.sqrt(rwSampleVariance(s, COST_WINDOW)));
       out.push(this.draft(time, 'zscore', 'cost_usd', 'warning', cost, mean, z, t.zscore,
         `${spent}, ${formatNumber(z)} standard deviations above its recent mean of ${formatUsd(mean)} (z ${formatNumber(z)} ≥ ${t.zscore})`));
@@ -591,8 +616,8 @@ export class SeriesState {
         `${spent}, far above its recent median of ${formatUsd(median)} (modified z ${formatNumber(m)} ≥ ${t.robustZscore})`));
     }
     if (this.crossed(LEVEL_COST_EWMA, cost)) {
-      const mean = s[COST_EWMA + EWMA_MEAN];
-      const score = ewmaScore(cost, mean, Math.sqrt(s[COST_EWMA + EWMA_VARIANCE]));
+      const mean = s[COST_EWMA + EWMA_MEAN_];
+      const score = ewmaScore(cost, mean, Math.sqrt(s[COST_EWMA + EWMA_VARIANCE_]));
       out.push(this.draft(time, 'ewma', 'cost_usd', 'warning', cost, mean, score, t.ewmaSigmas,
         `${spent}, above its control limit of ${formatUsd(s[LEVELS + LEVEL_COST_EWMA])} (EWMA mean ${formatUsd(mean)} + ${t.ewmaSigmas}σ)`));
     }
@@ -605,14 +630,14 @@ export class SeriesState {
   private judgeCount(time: number, metric: 'requests' | 'tokens', observed: number, ewma: number, spikeLevel: number, ewmaLevel: number, what: string, out: FindingDraft[]): void {
     const s = this.s;
     const t = this.settings.thresholds;
-    const mean = s[ewma + EWMA_MEAN];
+    const mean = s[ewma + EWMA_MEAN_];
     if (this.crossed(spikeLevel, observed)) {
       const ratio = spikeRatio(observed, mean);
       out.push(this.draft(time, 'spike-ratio', metric, 'warning', observed, mean, ratio, t.spikeRatioWarning,
         `${what}, ${formatNumber(ratio)}× its usual ${formatNumber(mean)} (spike ratio ${formatNumber(ratio)} ≥ ${t.spikeRatioWarning})`));
     }
     if (this.crossed(ewmaLevel, observed)) {
-      const score = ewmaScore(observed, mean, Math.sqrt(s[ewma + EWMA_VARIANCE]));
+      const score = ewmaScore(observed, mean, Math.sqrt(s[ewma + EWMA_VARIANCE_]));
       out.push(this.draft(time, 'ewma', metric, 'warning', observed, mean, score, t.ewmaSigmas,
         `${what}, above its control limit of ${formatNumber(s[LEVELS + ewmaLevel])} (EWMA mean ${formatNumber(mean)} + ${t.ewmaSigmas}σ)`));
     }
@@ -685,7 +710,7 @@ const NEXT_COST = 6;
 const NEXT_REQUESTS = 7;
 const NEXT_TOKENS = 8;
 const LEVELS_READY = 9;
-/** `profileIndex(bucketStart)`: the hour-of-day profile of the bucket in progress. */
+/** `L_profileIndex(bucketStart)`: the hour-of-day profile of the bucket in progress. */
 const PROFILE = 10;
 const SPEND_TOTAL = 11;
 const EXPECTED_TOTAL = 12;
