@@ -25,8 +25,42 @@ export class NoveltyMemory {
   private lastValue: string | undefined = undefined;
   private lastEntry: NoveltyEntry | undefined = undefined;
   saturated = false;
+  /**
+   * `hot[at]`: the `lastSeen` of `lastEntry` (authoritative while it is the last entry; written
+   * back to the entry when another value becomes the last one, and before anything reads
+   * every entry); `hot[at + 1]`: 1 when `lastEntry` is quiet (not novel, spend not tracked), so
+   * `repeatQuiet` can answer a repeated value without touching the entry object. The engine
+   * places these in its series' number array, next to the key's other numbers.
+   */
+  private readonly hot: Float64Array;
+  private readonly at: number;
 
-  constructor(private readonly options: { maxValues: number; horizonMs: number; spendWindowMs: number }) {}
+  constructor(
+    private readonly options: { maxValues: number; horizonMs: number; spendWindowMs: number },
+    hot?: Float64Array,
+    at = 0,
+  ) {
+    this.hot = hot ?? new Float64Array(NOVELTY_HOT_SIZE);
+    this.at = hot ? at : 0;
+    this.hot[this.at + HOT_QUIET] = 0;
+  }
+
+  /**
+   * Fast path of `observe` for the case where it would only mark a sighting: `value` is the
+   * last value seen, still within the horizon, not novel and not tracked for spend. Returns
+   * true when it recorded the sighting (exactly as `observe` would; the caller has nothing
+   * else to do: the entry is neither novel nor tracked), false when `observe` must run.
+   */
+  repeatQuiet(value: string, time: number): boolean {
+    const hot = this.hot;
+    const at = this.at;
+    if (hot[at + HOT_QUIET] === 0 || value !== this.lastValue) return false;
+    const lastSeen = hot[at + HOT_LAST_SEEN];
+    if (!(time - lastSeen <= this.options.horizonMs)) return false;
+    // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
+    if (time - lastSeen > REFRESH_MS) hot[at + HOT_LAST_SEEN] = time;
+    return true;
+  }
 
   /**
    * Records `value` seen at `time`; returns its entry with `novel` true when it was not seen
@@ -34,19 +68,20 @@ export class NoveltyMemory {
    * for spend (false during the key's warm-up).
    */
   observe(value: string, time: number, reportable: boolean): NoveltyEntry {
+    const hot = this.hot;
+    const at = this.at;
     let entry: NoveltyEntry | undefined;
     if (value === this.lastValue) entry = this.lastEntry;
     else if (this.entries !== null) {
       entry = this.entries.get(value);
-      if (entry !== undefined) {
-        this.lastValue = value;
-        this.lastEntry = entry;
-      }
+      if (entry !== undefined) this.setLast(value, entry);
     }
-    if (entry !== undefined && time - entry.lastSeen <= this.options.horizonMs) {
+    // Here `entry`, when defined, is `lastEntry`: its lastSeen is `hot[at]`.
+    if (entry !== undefined && time - hot[at + HOT_LAST_SEEN] <= this.options.horizonMs) {
       entry.novel = false;
       // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
-      if (time - entry.lastSeen > REFRESH_MS) entry.lastSeen = time;
+      if (time - hot[at + HOT_LAST_SEEN] > REFRESH_MS) hot[at + HOT_LAST_SEEN] = time;
+      hot[at + HOT_QUIET] = entry.trackSpend ? 0 : 1;
       return entry;
     }
     if (entry === undefined) {
@@ -55,7 +90,7 @@ export class NoveltyMemory {
       this.insert(value, entry);
     } else {
       entry.firstSeen = time;
-      entry.lastSeen = time;
+      hot[at + HOT_LAST_SEEN] = time;
       entry.novel = true;
       entry.trackedSpendUsd = 0;
       entry.trackSpend = reportable;
@@ -64,10 +99,11 @@ export class NoveltyMemory {
       entry.baseExpectedUsd = 0;
       entry.baseNewOriginSpendUsd = 0;
     }
+    hot[at + HOT_QUIET] = 0;
     return entry;
   }
 
-  /** The entry of `value` if remembered, without recording a sighting. */
+  /** The entry of `value` if remembered, without recording a sighting (its `lastSeen` may lag: not read by callers). */
   peek(value: string): NoveltyEntry | undefined {
     if (value === this.lastValue) return this.lastEntry;
     return this.entries?.get(value);
@@ -85,15 +121,29 @@ export class NoveltyMemory {
   }
 
   toState(): NoveltyMemoryState {
+    this.writeBackLastSeen();
     if (this.entries === null) return { saturated: this.saturated, entries: this.lastValue !== undefined ? [[this.lastValue, { ...(this.lastEntry as NoveltyEntry) }]] : [] };
     return { saturated: this.saturated, entries: Array.from(this.entries, ([value, e]) => [value, { ...e }]) };
   }
 
-  static fromState(options: { maxValues: number; horizonMs: number; spendWindowMs: number }, state: NoveltyMemoryState): NoveltyMemory {
-    const m = new NoveltyMemory(options);
+  static fromState(options: { maxValues: number; horizonMs: number; spendWindowMs: number }, state: NoveltyMemoryState, hot?: Float64Array, at = 0): NoveltyMemory {
+    const m = new NoveltyMemory(options, hot, at);
     m.saturated = state.saturated;
     for (const [value, e] of state.entries) m.insert(value, { ...e, baseSpendUsd: e.baseSpendUsd ?? 0, baseExpectedUsd: e.baseExpectedUsd ?? 0, baseNewOriginSpendUsd: e.baseNewOriginSpendUsd ?? 0 });
     return m;
+  }
+
+  /** Makes `entry` the last one (its lastSeen moves to `hot`, the previous one's back to its entry). */
+  private setLast(value: string, entry: NoveltyEntry): void {
+    this.writeBackLastSeen();
+    this.lastValue = value;
+    this.lastEntry = entry;
+    this.hot[this.at + HOT_LAST_SEEN] = entry.lastSeen;
+    this.hot[this.at + HOT_QUIET] = 0;
+  }
+
+  private writeBackLastSeen(): void {
+    if (this.lastEntry !== undefined) this.lastEntry.lastSeen = this.hot[this.at + HOT_LAST_SEEN];
   }
 
   /** Adds a value not in memory (insertion order is kept: it breaks ties on eviction). */
@@ -103,11 +153,11 @@ export class NoveltyMemory {
       this.entries.set(this.lastValue, this.lastEntry as NoveltyEntry);
     }
     if (this.entries !== null) this.entries.set(value, entry);
-    this.lastValue = value;
-    this.lastEntry = entry;
+    this.setLast(value, entry);
   }
 
   private evictLeastRecent(time: number): void {
+    this.writeBackLastSeen();
     let oldestValue: string | undefined;
     let oldestSeen = Infinity;
     if (this.entries === null) {
@@ -130,6 +180,10 @@ export class NoveltyMemory {
   }
 }
 
+/** Doubles a `NoveltyMemory` keeps in its `hot` array. */
+export const NOVELTY_HOT_SIZE = 2;
+const HOT_LAST_SEEN = 0;
+const HOT_QUIET = 1;
 const REFRESH_MS = 60_000;
 
 export interface NoveltyEntry {

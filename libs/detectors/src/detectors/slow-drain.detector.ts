@@ -1,4 +1,10 @@
-import { UpperCusum } from '../stats/cusum';
+import { cusumDecayIdle, cusumStep } from '../stats/cusum';
+
+
+// Imported functions used per closed bucket, copied into module constants: under a per-file
+// CommonJS transform (tsx, ts-jest) each use of an imported binding is a getter call (see `SeriesState`).
+const L_cusumStep = cusumStep;
+const L_cusumDecayIdle = cusumDecayIdle;
 
 /**
  * Slow drain: spend persistently above what this key usually spends at this hour of the
@@ -19,53 +25,45 @@ import { UpperCusum } from '../stats/cusum';
  * caller's overall baseline).
  */
 export class SlowDrainDetector {
-  /** Per profile p: mean at 3p, variance at 3p + 1, count at 3p + 2 (one cache line per bucket's profile). */
-  private readonly profiles: Float64Array;
-  private readonly cusum: UpperCusum;
-  excessUsd = 0;
-  /** Bucket start (ms) at which the statistic last left zero. */
-  runStart = 0;
+  /** The detector's state (layout `SD_*`, as `SeriesState` embeds it in its one state array). */
+  private readonly d = new Float64Array(SD_SIZE + 2); // + the two inputs of `sdScoreAndLearnAt`
 
-  constructor(
-    private readonly alpha: number,
-    allowance: number,
-    state?: SlowDrainState,
-  ) {
-    this.profiles = new Float64Array(3 * PROFILES);
-    if (state) {
-      for (let p = 0; p < PROFILES; p++) {
-        this.profiles[3 * p] = state.mean[p];
-        this.profiles[3 * p + 1] = state.variance[p];
-        this.profiles[3 * p + 2] = state.count[p];
-      }
-    }
-    this.cusum = new UpperCusum({ allowance, maxStep: MAX_STEP, statistic: state?.statistic ?? 0 });
-    this.excessUsd = state?.excessUsd ?? 0;
-    this.runStart = state?.runStart ?? 0;
+  constructor(alpha: number, allowance: number, state?: SlowDrainState) {
+    sdInit(this.d, 0, alpha, allowance, state);
   }
 
   get statistic(): number {
-    return this.cusum.statistic;
+    return this.d[SD_STATISTIC];
+  }
+
+  /** Dollars above the baseline since the statistic last left zero. */
+  get excessUsd(): number {
+    return this.d[SD_EXCESS];
+  }
+
+  /** Bucket start (ms) at which the statistic last left zero. */
+  get runStart(): number {
+    return this.d[SD_RUN_START];
   }
 
   /** New CUSUM allowance k (policy replaced); the statistic and profiles are kept. */
   setAllowance(allowance: number): void {
-    this.cusum.allowance = allowance;
+    this.d[SD_ALLOWANCE] = allowance;
   }
 
   /** Baseline for the bucket starting at `bucketStart`, falling back to `fallback` while the profile is young. */
   expectedMean(bucketStart: number, fallbackMean: number): number {
-    return this.expectedMeanAt(profileIndex(bucketStart), fallbackMean);
+    return sdExpectedMeanAt(this.d, 0, profileIndex(bucketStart), fallbackMean);
   }
 
   /** `expectedMean` for a precomputed `profileIndex(bucketStart)`. */
   expectedMeanAt(profile: number, fallbackMean: number): number {
-    return this.profiles[3 * profile + 2] < MIN_PROFILE_COUNT ? fallbackMean : this.profiles[3 * profile];
+    return sdExpectedMeanAt(this.d, 0, profile, fallbackMean);
   }
 
   /** Whether profile `profile` has seen enough buckets to be judged (else `expectedMeanAt` is the fallback). */
   matureAt(profile: number): boolean {
-    return this.profiles[3 * profile + 2] >= MIN_PROFILE_COUNT;
+    return sdMatureAt(this.d, 0, profile);
   }
 
   /** Scores the closed bucket (returns the CUSUM statistic), then learns it. */
@@ -75,81 +73,141 @@ export class SlowDrainDetector {
 
   /** `scoreAndLearn` for a precomputed `profileIndex(bucketStart)`. */
   scoreAndLearnAt(p: number, bucketStart: number, value: number, judge: boolean): number {
-    // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
-    // judging against the overall mean would read the daily cycle as drift.
-    if (judge && this.profiles[3 * p + 2] >= MIN_PROFILE_COUNT) {
-      const mean = this.profiles[3 * p];
-      const scale = Math.max(Math.sqrt(this.profiles[3 * p + 1]), 0.5 * mean, MIN_SCALE_USD);
-      const before = this.cusum.statistic;
-      const after = this.cusum.update((value - mean) / scale);
-      if (after === 0) this.excessUsd = 0;
-      else {
-        if (before === 0) this.runStart = bucketStart;
-        this.excessUsd += value - mean;
-      }
-    }
-    this.learn(p, value, 1);
-    return this.cusum.statistic;
+    this.d[SD_SIZE] = bucketStart;
+    this.d[SD_SIZE + 1] = value;
+    sdScoreAndLearnAt(this.d, 0, p, SD_SIZE, SD_SIZE + 1, judge);
+    return this.d[SD_STATISTIC];
   }
 
-  /**
-   * `count` idle buckets (zero spend) starting at `fromBucketStart`: the statistic decays,
-   * and each hour profile the gap crosses learns its zeros in closed form. Gaps longer than
-   * 8 days only replay their last 8 days (older zeros are outweighed anyway).
-   * Returns what those buckets were expected to cost (each at its hour profile before
-   * learning it, `fallbackMean` for a young profile; last 8 days of a longer gap only:
-   * callers compare this sum over the last hour).
-   */
+  /** See `sdLearnIdle`. */
   learnIdle(fromBucketStart: number, count: number, bucketMs: number, fallbackMean = 0): number {
-    if (count <= 0) return 0;
-    this.cusum.decayIdle(count);
-    if (this.cusum.statistic === 0) this.excessUsd = 0;
-    const end = fromBucketStart + count * bucketMs;
-    let t = Math.max(fromBucketStart, end - MAX_IDLE_REPLAY_MS);
-    let expected = 0;
-    while (t < end) {
-      const hourEnd = Math.min(end, (Math.floor(t / HOUR_MS) + 1) * HOUR_MS);
-      const buckets = Math.ceil((hourEnd - t) / bucketMs);
-      const p = profileIndex(t);
-      expected += buckets * this.expectedMeanAt(p, fallbackMean);
-      this.learn(p, 0, buckets);
-      t += buckets * bucketMs;
-    }
-    return expected;
+    return sdLearnIdle(this.d, 0, fromBucketStart, count, bucketMs, fallbackMean);
   }
 
   toState(): SlowDrainState {
-    return {
-      mean: Array.from({ length: PROFILES }, (_, p) => this.profiles[3 * p]),
-      variance: Array.from({ length: PROFILES }, (_, p) => this.profiles[3 * p + 1]),
-      count: Array.from({ length: PROFILES }, (_, p) => this.profiles[3 * p + 2]),
-      statistic: this.cusum.statistic,
-      excessUsd: this.excessUsd,
-      runStart: this.runStart,
-    };
+    return sdToState(this.d, 0);
   }
+}
 
-  // EWMA with warm-up weight max(alpha, 1/n) per profile, repeated values in closed form (see EwmaMoments).
-  private learn(p: number, value: number, times: number): void {
-    const a = this.profiles;
-    const m = 3 * p;
-    let remaining = times;
-    while (remaining > 0 && 1 / (a[m + 2] + 1) > this.alpha) {
-      a[m + 2] += 1;
-      const w = 1 / a[m + 2];
-      const delta = value - a[m];
-      a[m] += w * delta;
-      a[m + 1] = (1 - w) * (a[m + 1] + w * delta * delta);
-      remaining--;
+// The math on a Float64Array at offset `o` (layout `SD_*`): the class above and `SeriesState`
+// (which embeds the detector in its one state array) run the same code.
+export const SD_STATISTIC = 0; // CUSUM statistic S
+export const SD_ALLOWANCE = 1; // CUSUM allowance k
+export const SD_EXCESS = 2;
+export const SD_RUN_START = 3;
+export const SD_ALPHA = 4;
+/** Per profile p: mean at 3p, variance at 3p + 1, count at 3p + 2 (one cache line per bucket's profile). */
+export const SD_PROFILES = 5;
+export const SD_SIZE = SD_PROFILES + 3 * 48;
+
+export function sdInit(a: Float64Array, o: number, alpha: number, allowance: number, state?: SlowDrainState): void {
+  a[o + SD_ALPHA] = alpha;
+  a[o + SD_ALLOWANCE] = allowance;
+  if (state) {
+    for (let p = 0; p < PROFILES; p++) {
+      a[o + SD_PROFILES + 3 * p] = state.mean[p];
+      a[o + SD_PROFILES + 3 * p + 1] = state.variance[p];
+      a[o + SD_PROFILES + 3 * p + 2] = state.count[p];
     }
-    if (remaining === 0) return;
-    const decay = remaining === 1 ? 1 - this.alpha : Math.pow(1 - this.alpha, remaining); // pow(x, 1) is x exactly
-    const delta0 = a[m] - value;
-    a[m + 1] = decay * (a[m + 1] + delta0 * delta0 * (1 - decay));
-    a[m] = value + decay * delta0;
-    a[m + 2] += remaining;
   }
+  a[o + SD_STATISTIC] = state?.statistic ?? 0;
+  a[o + SD_EXCESS] = state?.excessUsd ?? 0;
+  a[o + SD_RUN_START] = state?.runStart ?? 0;
+}
 
+export function sdExpectedMeanAt(a: Float64Array, o: number, profile: number, fallbackMean: number): number {
+  const m = o + SD_PROFILES + 3 * profile;
+  return a[m + 2] < MIN_PROFILE_COUNT ? fallbackMean : a[m];
+}
+
+export function sdMatureAt(a: Float64Array, o: number, profile: number): boolean {
+  return a[o + SD_PROFILES + 3 * profile + 2] >= MIN_PROFILE_COUNT;
+}
+
+/**
+ * Scores the closed bucket at profile `p` (the new CUSUM statistic is `a[o + SD_STATISTIC]`),
+ * then learns it. Its start and value are read from `a[startAt]` and `a[valueAt]`: called
+ * once per closed bucket and too big to inline, it takes no double argument and returns
+ * none, so the call allocates no boxed number.
+ */
+export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, startAt: number, valueAt: number, judge: boolean): void {
+  const m = o + SD_PROFILES + 3 * p;
+  const value = a[valueAt];
+  // A young profile (first day of a key, first weekend) has no hour-of-day baseline yet:
+  // judging against the overall mean would read the daily cycle as drift.
+  if (judge && a[m + 2] >= MIN_PROFILE_COUNT) {
+    const mean = a[m];
+    const scale = Math.max(Math.sqrt(a[m + 1]), 0.5 * mean, MIN_SCALE_USD);
+    const before = a[o + SD_STATISTIC];
+    const after = L_cusumStep(before, (value - mean) / scale, MAX_STEP, a[o + SD_ALLOWANCE]);
+    a[o + SD_STATISTIC] = after;
+    if (after === 0) a[o + SD_EXCESS] = 0;
+    else {
+      if (before === 0) a[o + SD_RUN_START] = a[startAt];
+      a[o + SD_EXCESS] += value - mean;
+    }
+  }
+  sdLearn(a, o, p, value, 1);
+}
+
+/**
+ * `count` idle buckets (zero spend) starting at `fromBucketStart`: the statistic decays,
+ * and each hour profile the gap crosses learns its zeros in closed form. Gaps longer than
+ * 8 days only replay their last 8 days (older zeros are outweighed anyway).
+ * Returns what those buckets were expected to cost (each at its hour profile before
+ * learning it, `fallbackMean` for a young profile; last 8 days of a longer gap only:
+ * callers compare this sum over the last hour).
+ */
+export function sdLearnIdle(a: Float64Array, o: number, fromBucketStart: number, count: number, bucketMs: number, fallbackMean: number): number {
+  if (count <= 0) return 0;
+  const statistic = L_cusumDecayIdle(a[o + SD_STATISTIC], count, a[o + SD_ALLOWANCE]);
+  a[o + SD_STATISTIC] = statistic;
+  if (statistic === 0) a[o + SD_EXCESS] = 0;
+  const end = fromBucketStart + count * bucketMs;
+  let t = Math.max(fromBucketStart, end - MAX_IDLE_REPLAY_MS);
+  let expected = 0;
+  while (t < end) {
+    const hourEnd = Math.min(end, (Math.floor(t / HOUR_MS) + 1) * HOUR_MS);
+    const buckets = Math.ceil((hourEnd - t) / bucketMs);
+    const p = profileIndex(t);
+    expected += buckets * sdExpectedMeanAt(a, o, p, fallbackMean);
+    sdLearn(a, o, p, 0, buckets);
+    t += buckets * bucketMs;
+  }
+  return expected;
+}
+
+export function sdToState(a: Float64Array, o: number): SlowDrainState {
+  const at = (p: number, field: number): number => a[o + SD_PROFILES + 3 * p + field];
+  return {
+    mean: Array.from({ length: PROFILES }, (_, p) => at(p, 0)),
+    variance: Array.from({ length: PROFILES }, (_, p) => at(p, 1)),
+    count: Array.from({ length: PROFILES }, (_, p) => at(p, 2)),
+    statistic: a[o + SD_STATISTIC],
+    excessUsd: a[o + SD_EXCESS],
+    runStart: a[o + SD_RUN_START],
+  };
+}
+
+// EWMA with warm-up weight max(alpha, 1/n) per profile, repeated values in closed form (see EwmaMoments).
+function sdLearn(a: Float64Array, o: number, p: number, value: number, times: number): void {
+  const alpha = a[o + SD_ALPHA];
+  const m = o + SD_PROFILES + 3 * p;
+  let remaining = times;
+  while (remaining > 0 && 1 / (a[m + 2] + 1) > alpha) {
+    a[m + 2] += 1;
+    const w = 1 / a[m + 2];
+    const delta = value - a[m];
+    a[m] += w * delta;
+    a[m + 1] = (1 - w) * (a[m + 1] + w * delta * delta);
+    remaining--;
+  }
+  if (remaining === 0) return;
+  const decay = remaining === 1 ? 1 - alpha : Math.pow(1 - alpha, remaining); // pow(x, 1) is x exactly
+  const delta0 = a[m] - value;
+  a[m + 1] = decay * (a[m + 1] + delta0 * delta0 * (1 - decay));
+  a[m] = value + decay * delta0;
+  a[m + 2] += remaining;
 }
 
 /** Hour of day (UTC) × weekday/weekend. */

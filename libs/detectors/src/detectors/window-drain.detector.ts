@@ -45,40 +45,39 @@
  * Cost: O(1) per closed minute (block sums), O(42) per block close.
  */
 export class WindowDrainTest {
-  private readonly cost = new Float64Array(RING);
-  private readonly expected = new Float64Array(RING);
-  private readonly young = new Uint8Array(RING);
-  /** Ring slot of the block in progress. */
-  private slot = 0;
-  /** Blocks closed since the start (saturates at RING). */
-  private filled = 0;
+  /** The test's state (layout `WD_*`, as `SeriesState` embeds it in its one state array). */
+  private readonly d = new Float64Array(WD_SIZE);
   private blockCost = 0;
   private blockExpected = 0;
   private blockYoung = 0;
-  /** Whether the current episode already paged (cleared by a block with R < RESET_RATIO). */
-  paged = false;
-  /** EWMA of the squared window residual (X_W − ℓE_W)², over judged windows (one per block). */
-  residualSquares = 0;
-  /** EWMA of ℓE_W over the same windows: dispersion φ = residualSquares / expectedMean. */
-  expectedMean = 0;
-  /** Windows learned (saturates; warm-up weight 1/n). */
-  learned = 0;
 
   constructor(state?: WindowDrainState) {
     if (state) {
-      this.cost.set(state.cost);
-      this.expected.set(state.expected);
-      this.young.set(state.young);
-      this.slot = state.slot;
-      this.filled = state.filled;
+      wdInit(this.d, 0, state);
       this.blockCost = state.blockCost;
       this.blockExpected = state.blockExpected;
       this.blockYoung = state.blockYoung;
-      this.paged = state.paged;
-      this.residualSquares = state.residualSquares;
-      this.expectedMean = state.expectedMean;
-      this.learned = state.learned;
     }
+  }
+
+  /** Whether the current episode already paged (cleared by a block with R < RESET_RATIO). */
+  get paged(): boolean {
+    return this.d[WD_PAGED] !== 0;
+  }
+
+  /** EWMA of the squared window residual (X_W − ℓE_W)², over judged windows (one per block). */
+  get residualSquares(): number {
+    return this.d[WD_RESIDUAL_SQUARES];
+  }
+
+  /** EWMA of ℓE_W over the same windows: dispersion φ = residualSquares / expectedMean. */
+  get expectedMean(): number {
+    return this.d[WD_EXPECTED_MEAN];
+  }
+
+  /** Windows learned (saturates; warm-up weight 1/n). */
+  get learned(): number {
+    return this.d[WD_LEARNED];
   }
 
   /**
@@ -100,12 +99,7 @@ export class WindowDrainTest {
 
   /** Pushes a closed block summed by the caller (the engine keeps the block in progress in its series, see `SeriesState`). */
   closeBlock(cost: number, expected: number, young: number): void {
-    const s = this.slot;
-    this.cost[s] = cost;
-    this.expected[s] = expected;
-    this.young[s] = young;
-    this.slot = s + 1 === RING ? 0 : s + 1;
-    if (this.filled < RING) this.filled++;
+    wdCloseBlock(this.d, 0, cost, expected, young);
   }
 
   /**
@@ -113,24 +107,12 @@ export class WindowDrainTest {
    * block; 1 while the ring is not full or holds a young profile (no day level known yet).
    */
   todayLevel(): number {
-    if (this.filled < RING) return 1;
-    let windowExpected = 0;
-    let refCost = 0;
-    let refExpected = 0;
-    for (let i = 0; i < RING; i++) {
-      const j = (this.slot + i) % RING;
-      if (this.young[j] !== 0) return 1;
-      if (i < REFERENCE_BLOCKS) {
-        refCost += this.cost[j];
-        refExpected += this.expected[j];
-      } else windowExpected += this.expected[j];
-    }
-    return clampLevel(refCost, refExpected, windowExpected);
+    return wdTodayLevel(this.d, 0);
   }
 
   /** Dispersion φ: variance of the 60-minute spend per dollar expected, learned from this key's own windows. */
   get dispersion(): number {
-    return this.expectedMean > 0 ? this.residualSquares / this.expectedMean : 0;
+    return wdDispersion(this.d, 0);
   }
 
   /**
@@ -139,116 +121,186 @@ export class WindowDrainTest {
    * the compound-Poisson 2c̄ of a key with few windows learned.
    */
   evaluate(meanCostPerRequest: number, t: WindowDrainThresholds, corroborated = false): WindowDrainVerdict | null {
-    if (this.filled < RING) return null;
-    let windowCost = 0;
-    let windowExpected = 0;
-    let refCost = 0;
-    let refExpected = 0;
-    let young = 0;
-    // Slots from the oldest (slot) to the newest (slot − 1).
-    for (let i = 0; i < RING; i++) {
-      const j = (this.slot + i) % RING;
-      young |= this.young[j];
-      if (i < REFERENCE_BLOCKS) {
-        refCost += this.cost[j];
-        refExpected += this.expected[j];
-      } else {
-        windowCost += this.cost[j];
-        windowExpected += this.expected[j];
-      }
-    }
-    if (young !== 0 || windowExpected <= 0) return null;
-    const level = clampLevel(refCost, refExpected, windowExpected);
-    const expected = level * windowExpected;
-    const excess = windowCost - expected;
-    const dispersion = Math.max(this.dispersion, 2 * Math.max(meanCostPerRequest, 0));
-    const ready = this.learned >= MIN_LEARNED_WINDOWS;
-    this.learnResidual(excess, expected);
-    if (windowCost < RESET_RATIO * expected) this.paged = false;
-    if (this.paged || !ready) return null;
-    // Scan the windows of the last 3 … 6 blocks ending now (the start of a drain is unknown):
-    // the one with the largest z that passes every gate is the verdict.
-    const minZ = corroborated ? t.windowDrainMinZ : t.windowDrainMinZAlone;
-    const minExcess = corroborated ? t.windowDrainMinExcessUsd : t.windowDrainAloneMinExcessUsd;
-    let best: WindowDrainVerdict | null = null;
-    let cost = 0;
-    let exp = 0;
-    let above = 0;
-    let run = 0;
-    let inRun = true;
-    // The two blocks of the window with the largest excess (cost and expected of each).
-    let top1 = -Infinity;
-    let top1Cost = 0;
-    let top1Expected = 0;
-    let top2 = -Infinity;
-    let top2Cost = 0;
-    let top2Expected = 0;
-    for (let i = 1; i <= WINDOW_BLOCKS; i++) {
-      const j = (this.slot - i + RING) % RING;
-      cost += this.cost[j];
-      exp += this.expected[j];
-      const blockExcess = this.cost[j] - level * this.expected[j];
-      if (blockExcess > top1) {
-        top2 = top1;
-        top2Cost = top1Cost;
-        top2Expected = top1Expected;
-        top1 = blockExcess;
-        top1Cost = this.cost[j];
-        top1Expected = this.expected[j];
-      } else if (blockExcess > top2) {
-        top2 = blockExcess;
-        top2Cost = this.cost[j];
-        top2Expected = this.expected[j];
-      }
-      const up = this.cost[j] > level * this.expected[j];
-      if (up) above++;
-      if (inRun && up) run++;
-      else inRun = false;
-      // Sustained: the last 3 blocks (30 min) above today's expectation, and at most one in three of the window below.
-      if (run < MIN_RUN_BLOCKS || above < i - Math.floor(i / 3)) continue;
-      const e = level * exp;
-      const x = cost - e;
-      if (cost < t.windowDrainRatio * e || cost < t.windowDrainProfileRatio * exp || x < minExcess) continue;
-      // Not a burst: without its two largest blocks the window is still at the ratio (a job of up to
-      // 20 minutes straddles at most two blocks; for 30 minutes this is every block at the ratio).
-      // The trimmed window must also carry its share of the evidence: (L − 2)/L of the dollar floor, √((L − 2)/L) of the z bar.
-      const trimmedCost = cost - top1Cost - top2Cost;
-      const trimmedExpected = level * (exp - top1Expected - top2Expected);
-      const share = (i - 2) / i;
-      if (trimmedCost < t.windowDrainRatio * trimmedExpected || trimmedCost - trimmedExpected < minExcess * share) continue;
-      if (!((trimmedCost - trimmedExpected) / Math.sqrt(dispersion * trimmedExpected) >= minZ * Math.sqrt(share))) continue;
-      const zi = x / Math.sqrt(dispersion * e);
-      if (!(zi >= minZ) || (best !== null && zi <= best.z)) continue;
-      best = { minutes: i * BLOCK_MINUTES, windowCost: cost, windowExpected: exp, level, expected: e, ratio: cost / e, z: zi, runMinutes: run * BLOCK_MINUTES, blocksAbove: above, corroborated };
-    }
-    if (best !== null) this.paged = true;
-    return best;
-  }
-
-  // EWMA with warm-up weight max(α, 1/n) (see EwmaMoments).
-  private learnResidual(excess: number, expected: number): void {
-    if (this.learned < MAX_LEARNED) this.learned++;
-    const w = Math.max(DISPERSION_ALPHA, 1 / this.learned);
-    this.residualSquares += w * (excess * excess - this.residualSquares);
-    this.expectedMean += w * (expected - this.expectedMean);
+    return wdEvaluate(this.d, 0, meanCostPerRequest, t, corroborated);
   }
 
   toState(): WindowDrainState {
-    return {
-      cost: Array.from(this.cost),
-      expected: Array.from(this.expected),
-      young: Array.from(this.young),
-      slot: this.slot,
-      filled: this.filled,
-      blockCost: this.blockCost,
-      blockExpected: this.blockExpected,
-      blockYoung: this.blockYoung,
-      paged: this.paged,
-      residualSquares: this.residualSquares,
-      expectedMean: this.expectedMean,
-      learned: this.learned,
-    };
+    return wdToState(this.d, 0, this.blockCost, this.blockExpected, this.blockYoung);
   }
+}
+
+// The math on a Float64Array at offset `o` (layout `WD_*`): the class above and `SeriesState`
+// (which embeds the test in its one state array and keeps the block in progress itself) run the same code.
+export const WD_SLOT = 0; // ring slot of the block in progress
+export const WD_FILLED = 1; // blocks closed since the start (saturates at RING)
+export const WD_PAGED = 2;
+export const WD_RESIDUAL_SQUARES = 3;
+export const WD_EXPECTED_MEAN = 4;
+export const WD_LEARNED = 5;
+const WD_COST = 6;
+const WD_EXPECTED = WD_COST + 42;
+const WD_YOUNG = WD_EXPECTED + 42;
+export const WD_SIZE = WD_YOUNG + 42;
+
+/** Restores a test (the block in progress is the caller's). */
+export function wdInit(a: Float64Array, o: number, state: WindowDrainState): void {
+  a.set(state.cost, o + WD_COST);
+  a.set(state.expected, o + WD_EXPECTED);
+  a.set(state.young, o + WD_YOUNG);
+  a[o + WD_SLOT] = state.slot;
+  a[o + WD_FILLED] = state.filled;
+  a[o + WD_PAGED] = state.paged ? 1 : 0;
+  a[o + WD_RESIDUAL_SQUARES] = state.residualSquares;
+  a[o + WD_EXPECTED_MEAN] = state.expectedMean;
+  a[o + WD_LEARNED] = state.learned;
+}
+
+export function wdCloseBlock(a: Float64Array, o: number, cost: number, expected: number, young: number): void {
+  const s = a[o + WD_SLOT];
+  a[o + WD_COST + s] = cost;
+  a[o + WD_EXPECTED + s] = expected;
+  a[o + WD_YOUNG + s] = young;
+  a[o + WD_SLOT] = s + 1 === RING ? 0 : s + 1;
+  if (a[o + WD_FILLED] < RING) a[o + WD_FILLED]++;
+}
+
+export function wdTodayLevel(a: Float64Array, o: number): number {
+  if (a[o + WD_FILLED] < RING) return 1;
+  const slot = a[o + WD_SLOT];
+  let windowExpected = 0;
+  let refCost = 0;
+  let refExpected = 0;
+  for (let i = 0; i < RING; i++) {
+    const j = (slot + i) % RING;
+    if (a[o + WD_YOUNG + j] !== 0) return 1;
+    if (i < REFERENCE_BLOCKS) {
+      refCost += a[o + WD_COST + j];
+      refExpected += a[o + WD_EXPECTED + j];
+    } else windowExpected += a[o + WD_EXPECTED + j];
+  }
+  return clampLevel(refCost, refExpected, windowExpected);
+}
+
+export function wdDispersion(a: Float64Array, o: number): number {
+  return a[o + WD_EXPECTED_MEAN] > 0 ? a[o + WD_RESIDUAL_SQUARES] / a[o + WD_EXPECTED_MEAN] : 0;
+}
+
+/** See `WindowDrainTest.evaluate`. */
+export function wdEvaluate(a: Float64Array, o: number, meanCostPerRequest: number, t: WindowDrainThresholds, corroborated: boolean): WindowDrainVerdict | null {
+  if (a[o + WD_FILLED] < RING) return null;
+  const slot = a[o + WD_SLOT];
+  const costAt = o + WD_COST;
+  const expectedAt = o + WD_EXPECTED;
+  let windowCost = 0;
+  let windowExpected = 0;
+  let refCost = 0;
+  let refExpected = 0;
+  let young = 0;
+  // Slots from the oldest (slot) to the newest (slot − 1).
+  for (let i = 0; i < RING; i++) {
+    const j = (slot + i) % RING;
+    young |= a[o + WD_YOUNG + j];
+    if (i < REFERENCE_BLOCKS) {
+      refCost += a[costAt + j];
+      refExpected += a[expectedAt + j];
+    } else {
+      windowCost += a[costAt + j];
+      windowExpected += a[expectedAt + j];
+    }
+  }
+  if (young !== 0 || windowExpected <= 0) return null;
+  const level = clampLevel(refCost, refExpected, windowExpected);
+  const expected = level * windowExpected;
+  const excess = windowCost - expected;
+  const dispersion = Math.max(wdDispersion(a, o), 2 * Math.max(meanCostPerRequest, 0));
+  const ready = a[o + WD_LEARNED] >= MIN_LEARNED_WINDOWS;
+  wdLearnResidual(a, o, excess, expected);
+  if (windowCost < RESET_RATIO * expected) a[o + WD_PAGED] = 0;
+  if (a[o + WD_PAGED] !== 0 || !ready) return null;
+  // Scan the windows of the last 3 … 6 blocks ending now (the start of a drain is unknown):
+  // the one with the largest z that passes every gate is the verdict.
+  const minZ = corroborated ? t.windowDrainMinZ : t.windowDrainMinZAlone;
+  const minExcess = corroborated ? t.windowDrainMinExcessUsd : t.windowDrainAloneMinExcessUsd;
+  let best: WindowDrainVerdict | null = null;
+  let cost = 0;
+  let exp = 0;
+  let above = 0;
+  let run = 0;
+  let inRun = true;
+  // The two blocks of the window with the largest excess (cost and expected of each).
+  let top1 = -Infinity;
+  let top1Cost = 0;
+  let top1Expected = 0;
+  let top2 = -Infinity;
+  let top2Cost = 0;
+  let top2Expected = 0;
+  for (let i = 1; i <= WINDOW_BLOCKS; i++) {
+    const j = (slot - i + RING) % RING;
+    const blockCost = a[costAt + j];
+    const blockExpected = a[expectedAt + j];
+    cost += blockCost;
+    exp += blockExpected;
+    const blockExcess = blockCost - level * blockExpected;
+    if (blockExcess > top1) {
+      top2 = top1;
+      top2Cost = top1Cost;
+      top2Expected = top1Expected;
+      top1 = blockExcess;
+      top1Cost = blockCost;
+      top1Expected = blockExpected;
+    } else if (blockExcess > top2) {
+      top2 = blockExcess;
+      top2Cost = blockCost;
+      top2Expected = blockExpected;
+    }
+    const up = blockCost > level * blockExpected;
+    if (up) above++;
+    if (inRun && up) run++;
+    else inRun = false;
+    // Sustained: the last 3 blocks (30 min) above today's expectation, and at most one in three of the window below.
+    if (run < MIN_RUN_BLOCKS || above < i - Math.floor(i / 3)) continue;
+    const e = level * exp;
+    const x = cost - e;
+    if (cost < t.windowDrainRatio * e || cost < t.windowDrainProfileRatio * exp || x < minExcess) continue;
+    // Not a burst: without its two largest blocks the window is still at the ratio (a job of up to
+    // 20 minutes straddles at most two blocks; for 30 minutes this is every block at the ratio).
+    // The trimmed window must also carry its share of the evidence: (L − 2)/L of the dollar floor, √((L − 2)/L) of the z bar.
+    const trimmedCost = cost - top1Cost - top2Cost;
+    const trimmedExpected = level * (exp - top1Expected - top2Expected);
+    const share = (i - 2) / i;
+    if (trimmedCost < t.windowDrainRatio * trimmedExpected || trimmedCost - trimmedExpected < minExcess * share) continue;
+    if (!((trimmedCost - trimmedExpected) / Math.sqrt(dispersion * trimmedExpected) >= minZ * Math.sqrt(share))) continue;
+    const zi = x / Math.sqrt(dispersion * e);
+    if (!(zi >= minZ) || (best !== null && zi <= best.z)) continue;
+    best = { minutes: i * BLOCK_MINUTES, windowCost: cost, windowExpected: exp, level, expected: e, ratio: cost / e, z: zi, runMinutes: run * BLOCK_MINUTES, blocksAbove: above, corroborated };
+  }
+  if (best !== null) a[o + WD_PAGED] = 1;
+  return best;
+}
+
+export function wdToState(a: Float64Array, o: number, blockCost: number, blockExpected: number, blockYoung: number): WindowDrainState {
+  return {
+    cost: Array.from(a.subarray(o + WD_COST, o + WD_COST + RING)),
+    expected: Array.from(a.subarray(o + WD_EXPECTED, o + WD_EXPECTED + RING)),
+    young: Array.from(a.subarray(o + WD_YOUNG, o + WD_YOUNG + RING)),
+    slot: a[o + WD_SLOT],
+    filled: a[o + WD_FILLED],
+    blockCost,
+    blockExpected,
+    blockYoung,
+    paged: a[o + WD_PAGED] !== 0,
+    residualSquares: a[o + WD_RESIDUAL_SQUARES],
+    expectedMean: a[o + WD_EXPECTED_MEAN],
+    learned: a[o + WD_LEARNED],
+  };
+}
+
+// EWMA with warm-up weight max(α, 1/n) (see EwmaMoments).
+function wdLearnResidual(a: Float64Array, o: number, excess: number, expected: number): void {
+  if (a[o + WD_LEARNED] < MAX_LEARNED) a[o + WD_LEARNED]++;
+  const w = Math.max(DISPERSION_ALPHA, 1 / a[o + WD_LEARNED]);
+  a[o + WD_RESIDUAL_SQUARES] += w * (excess * excess - a[o + WD_RESIDUAL_SQUARES]);
+  a[o + WD_EXPECTED_MEAN] += w * (expected - a[o + WD_EXPECTED_MEAN]);
 }
 
 export interface WindowDrainThresholds {

@@ -27,6 +27,8 @@ export class DetectionEngine {
   private readonly keysById = new Map<string, KeyState>();
   private clock = -Infinity;
   private readonly drafts: FindingDraft[] = [];
+  /** What the event being judged added to its key's `newOriginSpend` (scratch of `judgeNovelty`). */
+  private newIpCost = 0;
   private readonly bucketMs: number;
   private readonly noveltyWarmupMs: number;
   private readonly novelty: { maxValues: number; horizonMs: number; spendWindowMs: number };
@@ -88,8 +90,8 @@ export class DetectionEngine {
     const drafts = this.drafts;
     const accountSeries = account.series;
     const keySeries = key.series;
-    if (time >= accountSeries.bucketEnd) accountSeries.roll(time - (time % this.bucketMs), true, drafts);
-    if (time >= keySeries.bucketEnd) keySeries.roll(time - (time % this.bucketMs), true, drafts);
+    if (time >= accountSeries.bucketEnd) accountSeries.rollToEvent(event, drafts);
+    if (time >= keySeries.bucketEnd) keySeries.rollToEvent(event, drafts);
     const cost = event.costUsd;
     const tokens = event.inputTokens + event.outputTokens;
     const errors = event.status >= 400 ? 1 : 0;
@@ -129,7 +131,10 @@ export class DetectionEngine {
     const key = this.keyFor(account, row.keyId, time);
     // Rollups carry no model or origin: a key known only from rollups has an empty novelty
     // memory, so its novelty warm-up starts at its first event (see `judgeNovelty`).
-    if (isNew) key.firstSeen = SEEN_IN_ROLLUPS_ONLY;
+    if (isNew) {
+      key.firstSeen = SEEN_IN_ROLLUPS_ONLY;
+      key.awaitingFirstEvent = true;
+    }
     this.rollIfDue(account.series, time, false);
     this.rollIfDue(key.series, time, false);
     key.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
@@ -168,8 +173,8 @@ export class DetectionEngine {
       const account: AccountState = { accountId: a.accountId, series, keys: new Map() };
       for (const k of a.keys) {
         const keySeries = new SeriesState(a.accountId, k.keyId, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
-        const novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i]) : undefined));
-        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket], originPagedAt: k.originPagedAt ?? -Infinity, newOriginSpend: k.newOriginSpend ?? 0, newIpCost: 0 };
+        const novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], keySeries.noveltyNumbers, keySeries.noveltyAt(i)) : undefined));
+        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket], originPagedAt: k.originPagedAt ?? -Infinity, newOriginSpend: k.newOriginSpend ?? 0, awaitingFirstEvent: k.firstSeen === SEEN_IN_ROLLUPS_ONLY };
         account.keys.set(k.keyId, key);
         if (!engine.keysById.has(k.keyId)) engine.keysById.set(k.keyId, key);
       }
@@ -202,7 +207,7 @@ export class DetectionEngine {
     if (key === undefined) {
       const series = new SeriesState(account.accountId, keyId, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
       series.open(time - (time % this.policy.engine.bucketMs));
-      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1], originPagedAt: -Infinity, newOriginSpend: 0, newIpCost: 0 };
+      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1], originPagedAt: -Infinity, newOriginSpend: 0, awaitingFirstEvent: false };
       account.keys.set(keyId, key);
       if (!this.keysById.has(keyId)) this.keysById.set(keyId, key);
     }
@@ -220,8 +225,8 @@ export class DetectionEngine {
     const s = account.series;
     if (s.warmingUp || account.keys.size === 0) return global;
     const keys = account.keys.size;
-    const cost = s.costEwma.mean / keys;
-    return { cost, costVariance: Math.max(s.costEwma.variance / keys, cost * cost), requests: s.requestsEwma.mean / keys, tokens: s.tokensEwma.mean / keys };
+    const cost = s.costMean / keys;
+    return { cost, costVariance: Math.max(s.costVariance / keys, cost * cost), requests: s.requestsMean / keys, tokens: s.tokensMean / keys };
   }
 
   /**
@@ -236,20 +241,27 @@ export class DetectionEngine {
    */
   private judgeNovelty(key: KeyState, event: UsageEvent, out: FindingDraft[]): void {
     const time = event.time;
-    if (key.firstSeen === SEEN_IN_ROLLUPS_ONLY) key.firstSeen = time;
-    const warm = time - key.firstSeen >= this.noveltyWarmupMs;
-    const cost = event.costUsd;
-    key.newIpCost = 0;
-    this.judgeNoveltyOf(key, MODEL, event.model, time, warm, cost, out);
-    this.judgeNoveltyOf(key, IP, event.ip, time, warm, cost, out, event.ip, event.country);
-    this.judgeNoveltyOf(key, COUNTRY, event.country, time, warm, cost, out, event.ip, event.country);
-    this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, time, warm, 0, out);
+    if (key.awaitingFirstEvent) {
+      key.firstSeen = time;
+      key.awaitingFirstEvent = false;
+    }
+    this.newIpCost = 0;
+    // The event, not its time and cost, is passed: a double argument of a call that is not inlined is a boxed number.
+    this.judgeNoveltyOf(key, MODEL, event.model, event, true, out);
+    this.judgeNoveltyOf(key, IP, event.ip, event, true, out, event.ip, event.country);
+    this.judgeNoveltyOf(key, COUNTRY, event.country, event, true, out, event.ip, event.country);
+    this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, event, false, out);
   }
 
-  private judgeNoveltyOf(key: KeyState, i: number, value: string, time: number, warm: boolean, costUsd: number, out: FindingDraft[], ip = '', country = ''): void {
+  private judgeNoveltyOf(key: KeyState, i: number, value: string, event: UsageEvent, withCost: boolean, out: FindingDraft[], ip = '', country = ''): void {
     if (value === '') return;
+    const time = event.time;
     let memory = key.novelty[i];
-    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty);
+    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.series.noveltyNumbers, key.series.noveltyAt(i));
+    // Most events repeat the key's last value: answered from the series' numbers, no entry object read.
+    else if (memory.repeatQuiet(value, time)) return;
+    const costUsd = withCost ? event.costUsd : 0;
+    const warm = time - key.firstSeen >= this.noveltyWarmupMs;
     const entry = memory.observe(value, time, warm);
     if (entry.novel) {
       if (warm && !memory.saturated && key.noveltyBucket[i] !== key.series.bucketStart) {
@@ -262,13 +274,13 @@ export class DetectionEngine {
         // The key's totals just before this event (it is already in the bucket).
         entry.baseSpendUsd = key.series.spendTotal - costUsd;
         entry.baseExpectedUsd = key.series.expectedTotalAt(time);
-        entry.baseNewOriginSpendUsd = key.newOriginSpend - key.newIpCost; // the IP may have counted this event already
+        entry.baseNewOriginSpendUsd = key.newOriginSpend - this.newIpCost; // the IP may have counted this event already
       }
     }
     if (!entry.trackSpend || costUsd === 0) return;
     if (i === IP && time - entry.firstSeen <= this.novelty.spendWindowMs) {
       key.newOriginSpend += costUsd;
-      key.newIpCost = costUsd;
+      this.newIpCost = costUsd;
     }
     if (entry.escalated) return;
     const spent = memory.addSpend(entry, time, costUsd);
@@ -317,7 +329,7 @@ export class DetectionEngine {
     if (spent < bar) return;
     const total = s.spendTotal - entry.baseSpendUsd;
     // What the key usually spends over that time, at today's level (a slow day expects less from the owner).
-    const expected = (s.expectedTotalAt(time) - entry.baseExpectedUsd) * Math.min(1, s.windowDrain?.todayLevel() ?? 1);
+    const expected = (s.expectedTotalAt(time) - entry.baseExpectedUsd) * Math.min(1, s.todayLevel());
     // Known origins: everything but the origins still new (a redeploy to two new IPs must not count one as the other's "known" traffic).
     const known = total - (key.newOriginSpend - entry.baseNewOriginSpendUsd);
     if (total - expected < bar || known < t.originKnownShareMin * expected) return;
@@ -453,8 +465,8 @@ interface KeyState {
   originPagedAt: number;
   /** Running total of the spend made from an IP that was still new (within the spend window of its first sight). */
   newOriginSpend: number;
-  /** What the event being judged added to `newOriginSpend` (scratch). */
-  newIpCost: number;
+  /** `firstSeen` is `SEEN_IN_ROLLUPS_ONLY` (a flag, so an event need not read the boxed number). */
+  awaitingFirstEvent: boolean;
 }
 
 /** "less than a minute ago", "1 minute ago", "12 minutes ago". */

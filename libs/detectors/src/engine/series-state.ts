@@ -2,17 +2,43 @@ import type { DetectorName, MetricName, Severity } from '@spendguard/contracts/f
 import { ewmaScore, ewmaUpperControlLimit } from '../detectors/ewma-control-limit.detector';
 import { robustZscore, robustZscoreLevel } from '../detectors/robust-zscore.detector';
 import { rollingZscore, rollingZscoreLevel } from '../detectors/rolling-zscore.detector';
-import { SlowDrainDetector, profileIndex, type SlowDrainState } from '../detectors/slow-drain.detector';
+import { NOVELTY_HOT_SIZE } from '../detectors/novelty.detector';
+import { SD_ALLOWANCE, SD_EXCESS, SD_RUN_START, SD_SIZE, SD_STATISTIC, profileIndex, sdExpectedMeanAt, sdInit, sdLearnIdle, sdMatureAt, sdScoreAndLearnAt, sdToState, type SlowDrainState } from '../detectors/slow-drain.detector';
 import { spikeRatio, spikeRatioLevel } from '../detectors/spike-ratio.detector';
 import { SpendCaps, type SpendCapsState } from '../detectors/spend-caps.detector';
-import { BLOCK_MS, WindowDrainTest, type WindowDrainState, type WindowDrainVerdict } from '../detectors/window-drain.detector';
+import { BLOCK_MS, WD_SIZE, wdCloseBlock, wdEvaluate, wdInit, wdTodayLevel, wdToState, type WindowDrainState, type WindowDrainVerdict } from '../detectors/window-drain.detector';
 import type { EngineSettings } from '../policy/detection-policy.schema';
 import type { ResolvedSettings } from '../policy/detection-policy';
-import { EwmaMoments, type EwmaMomentsState } from '../stats/ewma-moments';
+import { EWMA_MEAN, EWMA_SIZE, EWMA_VARIANCE, EwmaMoments, ewmaInit, ewmaToState, ewmaUpdate, ewmaUpdateRepeated, type EwmaMomentsState } from '../stats/ewma-moments';
 import { medianAbsoluteDeviationOfSorted, medianOfSorted } from '../stats/median-mad-window';
-import { RollingBucketMax } from '../stats/rolling-bucket-max';
-import { RollingWindowMoments } from '../stats/rolling-window-moments';
+import { RBM_MAXIMA, rbmAdd, rbmInit, rbmMaxAt, rbmToState } from '../stats/rolling-bucket-max';
+import { RW_MEAN, RW_SIZE, rwCopyValuesTo, rwPush, rwPushRepeated, rwSampleVariance, rwSize, rwToArray } from '../stats/rolling-window-moments';
 import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraft } from './finding-factory';
+
+
+// Imported bindings used per event, copied into module constants: under a per-file CommonJS
+// transform (tsx, ts-jest) every use of an imported binding is a getter call on the other
+// module's exports, which costs inlining budget on the hot path; a bundler or tsc does not need this.
+const EWMA_MEAN_ = EWMA_MEAN;
+const EWMA_VARIANCE_ = EWMA_VARIANCE;
+const SD_STATISTIC_ = SD_STATISTIC;
+const SD_EXCESS_ = SD_EXCESS;
+const SD_RUN_START_ = SD_RUN_START;
+const SD_ALLOWANCE_ = SD_ALLOWANCE;
+const RW_SIZE_ = RW_SIZE;
+const RW_MEAN_ = RW_MEAN;
+const BLOCK_MS_ = BLOCK_MS;
+const L_ewmaUpdate = ewmaUpdate;
+const L_ewmaUpdateRepeated = ewmaUpdateRepeated;
+const L_rwPush = rwPush;
+const L_rwPushRepeated = rwPushRepeated;
+const L_rbmAdd = rbmAdd;
+const L_sdExpectedMeanAt = sdExpectedMeanAt;
+const L_sdMatureAt = sdMatureAt;
+const L_sdScoreAndLearnAt = sdScoreAndLearnAt;
+const L_sdLearnIdle = sdLearnIdle;
+const L_wdCloseBlock = wdCloseBlock;
+const L_profileIndex = profileIndex;
 
 /**
  * The series of one key or one account: the bucket in progress, the baselines learned from
@@ -29,54 +55,20 @@ import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraf
  * The findings are the same as with levels computed at bucket open.
  */
 export class SeriesState {
-  bucketStart = 0;
-  cost = 0;
-  requests = 0;
-  tokens = 0;
-  errors = 0;
-  /** Buckets since this series first saw an event (closed ones, including idle ones). */
-  ageBuckets = 0;
-  /** Running total of every cost added (USD): spend between two moments is a difference of two readings. */
-  spendTotal = 0;
   /**
-   * Running total of the expected cost of every closed bucket (hour-of-day baseline, see
-   * `expectedBucketCost`), idle ones included: `expectedTotalAt(t1) − expectedTotalAt(t0)` is
-   * what this series usually spends between t0 and t1.
+   * Every number of this series in one array at the fixed offsets below (scalars, levels,
+   * the four EWMAs, weekly peak, slow drain, window drain, cost window), worked on by the
+   * stats modules' array functions (the same code their classes run). Why: with 10k+ keys
+   * the state does not fit in cache and nearly every event closes its key's bucket; as
+   * separate objects each closed bucket walked ~25 dependent pointers (every double field a
+   * boxed HeapNumber), here every address is base + constant, so the misses overlap.
    */
-  expectedTotal = 0;
-  /** Block in progress of `windowDrain` (cost, expected, any young profile), kept here so a minute close touches no other object. */
-  private blockCost = 0;
-  private blockExpected = 0;
-  private blockYoung = 0;
-  /** Time a new IP or country was last first seen on this (warm) key; set by the engine. */
-  newOriginAt = -Infinity;
-
-  readonly costEwma: EwmaMoments;
-  readonly requestsEwma: EwmaMoments;
-  readonly tokensEwma: EwmaMoments;
-  readonly errorRateEwma: EwmaMoments;
-  /** The last `windowBuckets` closed bucket costs: rolling mean/sd, and median/MAD on demand. */
-  readonly costWindow: RollingWindowMoments;
-  readonly weeklyPeak: RollingBucketMax;
-  readonly slowDrain: SlowDrainDetector;
-  /** Moving 60-minute window test of a key against its profile (keys only; null for accounts). */
-  readonly windowDrain: WindowDrainTest | null;
+  private readonly s: Float64Array;
+  private readonly bucketMs: number;
+  private readonly windowCapacity: number;
+  /** Whether this series runs the window drain test (keys only, see `windowDrain` below). */
+  private readonly hasWindowDrain: boolean;
   caps: SpendCaps | null;
-
-  // Levels of the bucket in progress, indexed by LEVEL_*; Infinity = off.
-  private readonly levels = new Float64Array(LEVEL_COUNT);
-  private readonly fired = new Uint8Array(LEVEL_COUNT);
-  private nextCost = Infinity;
-  private nextRequests = Infinity;
-  private nextTokens = Infinity;
-  /** Whether `levels` hold the real levels of the bucket in progress (else `next*` are floors). */
-  private levelsReady = false;
-  /** `profileIndex(bucketStart)`: the hour-of-day profile of the bucket in progress. */
-  private profile = 0;
-  /** Median and MAD of `costWindow`, valid once levels are computed with robust-zscore on. */
-  private windowMedian = 0;
-  private windowMad = 0;
-  private cusumSeverity = 0; // 0 none, 2 warning, 3 critical: what was emitted for the current CUSUM run
 
   constructor(
     readonly accountId: string,
@@ -86,57 +78,136 @@ export class SeriesState {
     prior: SeriesPrior,
     state?: SeriesStateSnapshot,
   ) {
+    this.bucketMs = engine.bucketMs;
+    this.windowCapacity = engine.windowBuckets;
+    const s = (this.s = new Float64Array(COST_WINDOW + rwSize(engine.windowBuckets)));
+    s[NEXT_COST] = s[NEXT_REQUESTS] = s[NEXT_TOKENS] = Infinity;
+    s[NEW_ORIGIN_AT] = -Infinity;
     const alpha = EwmaMoments.alphaForHalfLife(engine.ewmaHalfLifeBuckets);
     const weight = engine.priors.weightBuckets;
-    this.costEwma = state ? EwmaMoments.fromState(state.costEwma) : EwmaMoments.withPrior(alpha, prior.cost, prior.costVariance, weight);
-    this.requestsEwma = state ? EwmaMoments.fromState(state.requestsEwma) : EwmaMoments.withPrior(alpha, prior.requests, prior.requests, weight);
-    this.tokensEwma = state ? EwmaMoments.fromState(state.tokensEwma) : EwmaMoments.withPrior(alpha, prior.tokens, prior.tokens * prior.tokens, weight);
-    this.errorRateEwma = state ? EwmaMoments.fromState(state.errorRateEwma) : EwmaMoments.withPrior(alpha, 0.02, 0.02, weight);
-    this.costWindow = state ? RollingWindowMoments.fromState({ capacity: engine.windowBuckets, values: state.costWindow }) : new RollingWindowMoments(engine.windowBuckets);
-    this.weeklyPeak = new RollingBucketMax(DAY_MS, 8, state?.weeklyPeak);
+    const ewma = (o: number, restored: EwmaMomentsState | undefined, mean: number, variance: number): void =>
+      restored ? ewmaInit(s, o, restored.alpha, restored.mean, restored.variance, restored.count) : ewmaInit(s, o, alpha, mean, variance, weight);
+    ewma(COST_EWMA, state?.costEwma, prior.cost, prior.costVariance);
+    ewma(REQUESTS_EWMA, state?.requestsEwma, prior.requests, prior.requests);
+    ewma(TOKENS_EWMA, state?.tokensEwma, prior.tokens, prior.tokens * prior.tokens);
+    ewma(ERROR_RATE_EWMA, state?.errorRateEwma, 0.02, 0.02);
+    if (state) for (const v of state.costWindow) L_rwPush(s, COST_WINDOW, this.windowCapacity, v);
+    rbmInit(s, WEEKLY_PEAK, state?.weeklyPeak);
     const profileAlpha = EwmaMoments.alphaForHalfLife((engine.profileHalfLifeDays * DAY_MS) / (24 * engine.bucketMs));
-    this.slowDrain = new SlowDrainDetector(profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
-    this.windowDrain = keyId !== undefined && BLOCK_MS % engine.bucketMs === 0 ? new WindowDrainTest(state?.windowDrain ?? undefined) : null;
+    sdInit(s, SLOW_DRAIN, profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
+    this.hasWindowDrain = keyId !== undefined && BLOCK_MS_ % engine.bucketMs === 0;
+    if (this.hasWindowDrain && state?.windowDrain) wdInit(s, WINDOW_DRAIN, state.windowDrain);
     this.caps = state?.caps ? new SpendCaps(state.caps) : hasCaps(settings) ? new SpendCaps() : null;
     if (state) {
-      Object.assign(this, { bucketStart: state.bucketStart, cost: state.cost, requests: state.requests, tokens: state.tokens, errors: state.errors, ageBuckets: state.ageBuckets });
-      this.cusumSeverity = state.cusumSeverity;
-      this.spendTotal = state.spendTotal ?? 0;
-      this.expectedTotal = state.expectedTotal ?? 0;
-      this.newOriginAt = state.newOriginAt ?? -Infinity;
+      s[BUCKET_START] = state.bucketStart;
+      s[COST] = state.cost;
+      s[REQUESTS] = state.requests;
+      s[TOKENS] = state.tokens;
+      s[ERRORS] = state.errors;
+      s[AGE] = state.ageBuckets;
+      s[CUSUM_SEVERITY] = state.cusumSeverity;
+      s[SPEND_TOTAL] = state.spendTotal ?? 0;
+      s[EXPECTED_TOTAL] = state.expectedTotal ?? 0;
+      s[NEW_ORIGIN_AT] = state.newOriginAt ?? -Infinity;
       if (state.windowDrain) {
-        this.blockCost = state.windowDrain.blockCost;
-        this.blockExpected = state.windowDrain.blockExpected;
-        this.blockYoung = state.windowDrain.blockYoung;
+        s[BLOCK_COST] = state.windowDrain.blockCost;
+        s[BLOCK_EXPECTED] = state.windowDrain.blockExpected;
+        s[BLOCK_YOUNG] = state.windowDrain.blockYoung;
       }
-      this.fired.set(state.fired);
-      this.profile = profileIndex(this.bucketStart);
+      s.set(state.fired, FIRED);
+      s[PROFILE] = L_profileIndex(s[BUCKET_START]);
       this.resetLevels();
     }
   }
 
+  get bucketStart(): number {
+    return this.s[BUCKET_START];
+  }
+
   get bucketEnd(): number {
-    return this.bucketStart + this.engine.bucketMs;
+    return this.s[BUCKET_START] + this.bucketMs;
+  }
+
+  get ageBuckets(): number {
+    return this.s[AGE];
+  }
+
+  /** Running total of every cost added (USD): spend between two moments is a difference of two readings. */
+  get spendTotal(): number {
+    return this.s[SPEND_TOTAL];
+  }
+
+  /**
+   * Running total of the expected cost of every closed bucket (hour-of-day baseline, see
+   * `expectedBucketCost`), idle ones included: `expectedTotalAt(t1) − expectedTotalAt(t0)` is
+   * what this series usually spends between t0 and t1.
+   */
+  get expectedTotal(): number {
+    return this.s[EXPECTED_TOTAL];
+  }
+
+  /** Time a new IP or country was last first seen on this (warm) key; set by the engine. */
+  get newOriginAt(): number {
+    return this.s[NEW_ORIGIN_AT];
+  }
+
+  set newOriginAt(time: number) {
+    this.s[NEW_ORIGIN_AT] = time;
+  }
+
+  /** Baselines per bucket (the EWMAs), read when a new key borrows its account's. */
+  get costMean(): number {
+    return this.s[COST_EWMA + EWMA_MEAN_];
+  }
+
+  get costVariance(): number {
+    return this.s[COST_EWMA + EWMA_VARIANCE_];
+  }
+
+  get requestsMean(): number {
+    return this.s[REQUESTS_EWMA + EWMA_MEAN_];
+  }
+
+  get tokensMean(): number {
+    return this.s[TOKENS_EWMA + EWMA_MEAN_];
   }
 
   /** Less than `matureHours` of history: no weekly peak or hour profile yet, so criticals need more dollars. */
   get young(): boolean {
-    return this.ageBuckets * this.engine.bucketMs < this.engine.matureHours * 3_600_000;
+    return this.s[AGE] * this.bucketMs < this.engine.matureHours * 3_600_000;
   }
 
   /** What this series usually spends in one bucket at the hour of day of the bucket in progress (USD). */
   get expectedBucketCost(): number {
-    return this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean);
+    return L_sdExpectedMeanAt(this.s, SLOW_DRAIN, this.s[PROFILE], this.s[COST_EWMA + EWMA_MEAN_]);
   }
 
   /** `expectedTotal` read at `time` within the bucket in progress (the open bucket counts pro rata). */
   expectedTotalAt(time: number): number {
-    const fraction = Math.min(1, Math.max(0, (time - this.bucketStart) / this.engine.bucketMs));
-    return this.expectedTotal + fraction * this.expectedBucketCost;
+    const fraction = Math.min(1, Math.max(0, (time - this.s[BUCKET_START]) / this.bucketMs));
+    return this.s[EXPECTED_TOTAL] + fraction * this.expectedBucketCost;
+  }
+
+  /**
+   * Where the engine keeps the key's novelty memories' hot numbers (`NoveltyMemory`'s
+   * `hot`, `at`): in this series' array, which every event of the key reads anyway.
+   */
+  get noveltyNumbers(): Float64Array {
+    return this.s;
+  }
+
+  /** Offset in `noveltyNumbers` of the hot numbers of novelty attribute `i` (0 … 3). */
+  noveltyAt(i: number): number {
+    return NOVELTY + i * NOVELTY_HOT_SIZE;
+  }
+
+  /** Today's level of the window drain test (`WindowDrainTest.todayLevel`); 1 for a series without the test. */
+  todayLevel(): number {
+    return this.hasWindowDrain ? wdTodayLevel(this.s, WINDOW_DRAIN) : 1;
   }
 
   get warmingUp(): boolean {
-    return this.ageBuckets < this.engine.warmupBuckets;
+    return this.s[AGE] < this.engine.warmupBuckets;
   }
 
   /**
@@ -145,17 +216,17 @@ export class SeriesState {
    */
   applySettings(settings: ResolvedSettings): void {
     this.settings = settings;
-    this.slowDrain.setAllowance(settings.thresholds.cusumAllowance);
+    this.s[SLOW_DRAIN + SD_ALLOWANCE_] = settings.thresholds.cusumAllowance;
     if (this.caps === null && hasCaps(settings)) this.caps = new SpendCaps();
-    const wasReady = this.levelsReady;
+    const wasReady = this.s[LEVELS_READY] !== 0;
     this.resetLevels();
     if (wasReady) this.computeLevels();
   }
 
   /** Starts the first bucket of a brand-new series. */
   open(bucketStart: number): void {
-    this.bucketStart = bucketStart;
-    this.profile = profileIndex(bucketStart);
+    this.s[BUCKET_START] = bucketStart;
+    this.s[PROFILE] = L_profileIndex(bucketStart);
     this.resetLevels();
   }
 
@@ -164,20 +235,21 @@ export class SeriesState {
    * findings it triggers into `out`. The caller has rolled the bucket forward already.
    */
   add(time: number, cost: number, requests: number, tokens: number, errors: number, judge: boolean, out: FindingDraft[]): void {
-    this.cost += cost;
-    this.spendTotal += cost;
-    this.requests += requests;
-    this.tokens += tokens;
-    this.errors += errors;
+    const s = this.s;
+    s[COST] += cost;
+    s[SPEND_TOTAL] += cost;
+    s[REQUESTS] += requests;
+    s[TOKENS] += tokens;
+    s[ERRORS] += errors;
     if (this.caps !== null) {
       this.caps.add(time, cost);
       if (judge) this.judgeCaps(time, out);
     }
-    if (judge && (this.cost >= this.nextCost || this.requests >= this.nextRequests || this.tokens >= this.nextTokens)) {
-      if (!this.levelsReady) {
+    if (judge && (s[COST] >= s[NEXT_COST] || s[REQUESTS] >= s[NEXT_REQUESTS] || s[TOKENS] >= s[NEXT_TOKENS])) {
+      if (s[LEVELS_READY] === 0) {
         // A floor was reached: now compute the real levels and compare again.
         this.computeLevels();
-        if (!(this.cost >= this.nextCost || this.requests >= this.nextRequests || this.tokens >= this.nextTokens)) return;
+        if (!(s[COST] >= s[NEXT_COST] || s[REQUESTS] >= s[NEXT_REQUESTS] || s[TOKENS] >= s[NEXT_TOKENS])) return;
       }
       this.judgeInProgress(time, out);
     }
@@ -188,91 +260,143 @@ export class SeriesState {
    * learns it, learns the idle buckets up to `newBucketStart` in batch, and opens that bucket.
    */
   roll(newBucketStart: number, judge: boolean, out: FindingDraft[]): void {
-    const bucketMs = this.engine.bucketMs;
+    this.s[ROLL_TO] = newBucketStart;
+    this.rollToPending(judge, out);
+  }
+
+  /**
+   * `roll` to the bucket of `event`, judging. The event is passed, not its time: a double
+   * argument of a call that is not inlined is a boxed number, and this runs on most events.
+   */
+  rollToEvent(event: { time: number }, out: FindingDraft[]): void {
+    const time = event.time;
+    this.s[ROLL_TO] = time - (time % this.bucketMs);
+    this.rollToPending(true, out);
+  }
+
+  /** `roll` to the bucket starting at `s[ROLL_TO]`. */
+  private rollToPending(judge: boolean, out: FindingDraft[]): void {
+    const s = this.s;
+    const bucketMs = this.bucketMs;
     this.closeBucket(judge, out);
-    const idle = Math.round((newBucketStart - this.bucketStart) / bucketMs) - 1;
-    if (idle > 0) this.learnIdle(this.bucketStart + bucketMs, idle);
-    this.bucketStart = newBucketStart;
-    this.profile = profileIndex(newBucketStart);
-    this.cost = this.requests = this.tokens = this.errors = 0;
-    this.fired.fill(0);
+    const newBucketStart = s[ROLL_TO];
+    const idle = Math.round((newBucketStart - s[BUCKET_START]) / bucketMs) - 1;
+    if (idle > 0) this.learnIdle(idle);
+    s[BUCKET_START] = newBucketStart;
+    s[PROFILE] = L_profileIndex(newBucketStart);
+    s[COST] = s[REQUESTS] = s[TOKENS] = s[ERRORS] = 0;
+    for (let i = FIRED; i < FIRED + LEVEL_COUNT; i++) s[i] = 0;
     this.resetLevels();
   }
 
   toSnapshot(): SeriesStateSnapshot {
+    const s = this.s;
     return {
-      bucketStart: this.bucketStart,
-      cost: this.cost,
-      requests: this.requests,
-      tokens: this.tokens,
-      errors: this.errors,
-      ageBuckets: this.ageBuckets,
-      costEwma: this.costEwma.toState(),
-      requestsEwma: this.requestsEwma.toState(),
-      tokensEwma: this.tokensEwma.toState(),
-      errorRateEwma: this.errorRateEwma.toState(),
-      costWindow: this.costWindow.toArray(),
-      weeklyPeak: this.weeklyPeak.toState(),
-      slowDrain: this.slowDrain.toState(),
+      bucketStart: s[BUCKET_START],
+      cost: s[COST],
+      requests: s[REQUESTS],
+      tokens: s[TOKENS],
+      errors: s[ERRORS],
+      ageBuckets: s[AGE],
+      costEwma: ewmaToState(s, COST_EWMA),
+      requestsEwma: ewmaToState(s, REQUESTS_EWMA),
+      tokensEwma: ewmaToState(s, TOKENS_EWMA),
+      errorRateEwma: ewmaToState(s, ERROR_RATE_EWMA),
+      costWindow: rwToArray(s, COST_WINDOW, this.windowCapacity),
+      weeklyPeak: rbmToState(s, WEEKLY_PEAK, PEAK_SLOTS),
+      slowDrain: sdToState(s, SLOW_DRAIN),
       caps: this.caps?.toState() ?? null,
-      cusumSeverity: this.cusumSeverity,
-      fired: Array.from(this.fired),
-      spendTotal: this.spendTotal,
-      expectedTotal: this.expectedTotal,
-      windowDrain: this.windowDrain === null ? null : { ...this.windowDrain.toState(), blockCost: this.blockCost, blockExpected: this.blockExpected, blockYoung: this.blockYoung },
-      newOriginAt: Number.isFinite(this.newOriginAt) ? this.newOriginAt : null,
+      cusumSeverity: s[CUSUM_SEVERITY],
+      fired: Array.from(s.subarray(FIRED, FIRED + LEVEL_COUNT)),
+      spendTotal: s[SPEND_TOTAL],
+      expectedTotal: s[EXPECTED_TOTAL],
+      windowDrain: this.hasWindowDrain ? wdToState(s, WINDOW_DRAIN, s[BLOCK_COST], s[BLOCK_EXPECTED], s[BLOCK_YOUNG]) : null,
+      newOriginAt: Number.isFinite(s[NEW_ORIGIN_AT]) ? s[NEW_ORIGIN_AT] : null,
     };
   }
 
   private closeBucket(judge: boolean, out: FindingDraft[]): void {
+    const s = this.s;
     const t = this.settings.thresholds;
     const on = this.settings.detectors;
     const closedAt = this.bucketEnd;
+    const requests = s[REQUESTS];
     // Error rate: not monotone within a bucket, so judged only at close.
-    if (this.requests > 0) {
-      const rate = this.errors / this.requests;
-      if (judge && on.ewma && !this.warmingUp && this.requests >= t.errorRateMinRequests) {
-        const limit = Math.max(t.errorRateMin, ewmaUpperControlLimit(this.errorRateEwma.mean, this.errorRateEwma.standardDeviation, t.ewmaSigmas));
-        if (rate >= limit) {
-          out.push(
-            this.draft(closedAt, 'ewma', 'error_rate', 'warning', rate, this.errorRateEwma.mean, ewmaScore(rate, this.errorRateEwma.mean, this.errorRateEwma.standardDeviation), t.ewmaSigmas,
-              `${describeSubject(this.accountId, this.keyId)} saw ${formatNumber(rate * 100)}% of its ${this.requests} requests fail in the ${bucketLabel(this.engine.bucketMs)} ending ${new Date(closedAt).toISOString()}, usually ${formatNumber(this.errorRateEwma.mean * 100)}% (limit ${formatNumber(limit * 100)}%)`),
-          );
-        }
-      }
-      this.errorRateEwma.update(rate);
+    if (requests > 0) {
+      const rate = s[ERRORS] / requests;
+      if (judge && on.ewma && !this.warmingUp && requests >= t.errorRateMinRequests) this.judgeErrorRate(closedAt, rate, out);
+      L_ewmaUpdate(s, ERROR_RATE_EWMA, rate);
     }
     // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
     const judgeCusum = judge && on.cusum && !this.warmingUp;
-    const expected = this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean);
-    this.expectedTotal += expected;
-    const wd = this.windowDrain;
-    if (wd !== null && this.addToBlock(closedAt, this.cost, expected, !this.slowDrain.matureAt(this.profile)) && judgeCusum && !this.young) {
-      const corroborated = closedAt - this.newOriginAt <= t.windowDrainOriginMinutes * 60_000;
-      const verdict = wd.evaluate(this.requestsEwma.mean > 0 ? this.costEwma.mean / this.requestsEwma.mean : 0, t, corroborated);
-      if (verdict !== null) out.push(this.windowDraft(closedAt, verdict));
+    const profile = s[PROFILE];
+    const cost = s[COST];
+    const expected = L_sdExpectedMeanAt(s, SLOW_DRAIN, profile, s[COST_EWMA + EWMA_MEAN_]);
+    s[EXPECTED_TOTAL] += expected;
+    if (this.hasWindowDrain) {
+      // `addToBlock`, written out: no double crosses a call on this per-close path.
+      s[BLOCK_COST] += cost;
+      s[BLOCK_EXPECTED] += expected;
+      if (!L_sdMatureAt(s, SLOW_DRAIN, profile)) s[BLOCK_YOUNG] = 1;
+      if (closedAt % BLOCK_MS_ === 0) {
+        this.closeBlock();
+        if (judgeCusum && !this.young) this.judgeWindow(out);
+      }
     }
-    const statistic = this.slowDrain.scoreAndLearnAt(this.profile, this.bucketStart, this.cost, judgeCusum);
-    if (judgeCusum) this.judgeCusum(closedAt, statistic, expected, out);
+    L_sdScoreAndLearnAt(s, SLOW_DRAIN, profile, BUCKET_START, COST, judgeCusum);
+    if (judgeCusum) {
+      if (s[SLOW_DRAIN + SD_STATISTIC_] === 0) s[CUSUM_SEVERITY] = 0;
+      else {
+        s[CLOSE_EXPECTED] = expected;
+        this.judgeCusum(out);
+      }
+    }
     // Learn the closed bucket.
-    this.costEwma.update(this.cost);
-    this.requestsEwma.update(this.requests);
-    this.tokensEwma.update(this.tokens);
-    this.costWindow.push(this.cost);
-    this.weeklyPeak.add(this.bucketStart, this.cost);
-    this.ageBuckets++;
+    L_ewmaUpdate(s, COST_EWMA, cost);
+    L_ewmaUpdate(s, REQUESTS_EWMA, requests);
+    L_ewmaUpdate(s, TOKENS_EWMA, s[TOKENS]);
+    L_rwPush(s, COST_WINDOW, this.windowCapacity, cost);
+    L_rbmAdd(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START], cost);
+    s[AGE]++;
   }
 
-  private learnIdle(fromBucketStart: number, count: number): void {
-    const fallbackMean = this.costEwma.mean;
-    if (this.windowDrain !== null) this.windowIdle(fromBucketStart, count, fallbackMean);
-    this.costEwma.updateRepeated(0, count);
-    this.requestsEwma.updateRepeated(0, count);
-    this.tokensEwma.updateRepeated(0, count);
-    this.costWindow.pushRepeated(0, count);
-    this.expectedTotal += this.slowDrain.learnIdle(fromBucketStart, count, this.engine.bucketMs, fallbackMean);
-    if (this.slowDrain.statistic === 0) this.cusumSeverity = 0;
-    this.ageBuckets += count;
+  private judgeErrorRate(closedAt: number, rate: number, out: FindingDraft[]): void {
+    const s = this.s;
+    const t = this.settings.thresholds;
+    const mean = s[ERROR_RATE_EWMA + EWMA_MEAN_];
+    const sd = Math.sqrt(s[ERROR_RATE_EWMA + EWMA_VARIANCE_]);
+    const limit = Math.max(t.errorRateMin, ewmaUpperControlLimit(mean, sd, t.ewmaSigmas));
+    if (!(rate >= limit)) return;
+    out.push(
+      this.draft(closedAt, 'ewma', 'error_rate', 'warning', rate, mean, ewmaScore(rate, mean, sd), t.ewmaSigmas,
+        `${describeSubject(this.accountId, this.keyId)} saw ${formatNumber(rate * 100)}% of its ${s[REQUESTS]} requests fail in the ${bucketLabel(this.bucketMs)} ending ${new Date(closedAt).toISOString()}, usually ${formatNumber(mean * 100)}% (limit ${formatNumber(limit * 100)}%)`),
+    );
+  }
+
+  /** The window drain test on the block just closed (the bucket in progress ended it). */
+  private judgeWindow(out: FindingDraft[]): void {
+    const s = this.s;
+    const closedAt = this.bucketEnd;
+    const t = this.settings.thresholds;
+    const corroborated = closedAt - s[NEW_ORIGIN_AT] <= t.windowDrainOriginMinutes * 60_000;
+    const requestsMean = s[REQUESTS_EWMA + EWMA_MEAN_];
+    const verdict = wdEvaluate(s, WINDOW_DRAIN, requestsMean > 0 ? s[COST_EWMA + EWMA_MEAN_] / requestsMean : 0, t, corroborated);
+    if (verdict !== null) out.push(this.windowDraft(closedAt, verdict));
+  }
+
+  /** Learns `count` idle buckets after the bucket just closed (no double argument: see `rollToEvent`). */
+  private learnIdle(count: number): void {
+    const s = this.s;
+    const fromBucketStart = s[BUCKET_START] + this.bucketMs;
+    const fallbackMean = s[COST_EWMA + EWMA_MEAN_];
+    if (this.hasWindowDrain) this.windowIdle(count);
+    L_ewmaUpdateRepeated(s, COST_EWMA, 0, count);
+    L_ewmaUpdateRepeated(s, REQUESTS_EWMA, 0, count);
+    L_ewmaUpdateRepeated(s, TOKENS_EWMA, 0, count);
+    L_rwPushRepeated(s, COST_WINDOW, this.windowCapacity, 0, count);
+    s[EXPECTED_TOTAL] += L_sdLearnIdle(s, SLOW_DRAIN, fromBucketStart, count, this.bucketMs, fallbackMean);
+    if (s[SLOW_DRAIN + SD_STATISTIC_] === 0) s[CUSUM_SEVERITY] = 0;
+    s[AGE] += count;
   }
 
   /**
@@ -280,31 +404,40 @@ export class SeriesState {
    * the profile before it learns them. Of a gap longer than the test's memory only the
    * end of the block in progress and the last 7 hours are fed.
    */
-  private windowIdle(fromBucketStart: number, count: number, fallbackMean: number): void {
-    const bucketMs = this.engine.bucketMs;
+  private windowIdle(count: number): void {
+    const bucketMs = this.bucketMs;
+    const fromBucketStart = this.s[BUCKET_START] + bucketMs;
+    const fallbackMean = this.s[COST_EWMA + EWMA_MEAN_];
     const end = fromBucketStart + count * bucketMs;
     let t = fromBucketStart;
-    const skipTo = end - (end % BLOCK_MS) - WINDOW_MEMORY_MS;
+    const skipTo = end - (end % BLOCK_MS_) - WINDOW_MEMORY_MS;
     while (t < end) {
-      const blockEnd = Math.min(end, t - (t % BLOCK_MS) + BLOCK_MS);
-      const p = profileIndex(t);
+      const blockEnd = Math.min(end, t - (t % BLOCK_MS_) + BLOCK_MS_);
+      const p = L_profileIndex(t);
       const minutes = Math.round((blockEnd - t) / bucketMs);
-      this.addToBlock(blockEnd, 0, minutes * this.slowDrain.expectedMeanAt(p, fallbackMean), !this.slowDrain.matureAt(p));
-      t = blockEnd === t - (t % BLOCK_MS) + BLOCK_MS && blockEnd < skipTo ? skipTo : blockEnd;
+      this.addToBlock(blockEnd, 0, minutes * L_sdExpectedMeanAt(this.s, SLOW_DRAIN, p, fallbackMean), !L_sdMatureAt(this.s, SLOW_DRAIN, p));
+      t = blockEnd === t - (t % BLOCK_MS_) + BLOCK_MS_ && blockEnd < skipTo ? skipTo : blockEnd;
     }
   }
 
   /** `WindowDrainTest.add` on the block kept in this series: sums, and pushes the block when `end` closes it. */
   private addToBlock(end: number, cost: number, expected: number, young: boolean): boolean {
-    this.blockCost += cost;
-    this.blockExpected += expected;
-    if (young) this.blockYoung = 1;
-    if (end % BLOCK_MS !== 0) return false;
-    (this.windowDrain as WindowDrainTest).closeBlock(this.blockCost, this.blockExpected, this.blockYoung);
-    this.blockCost = 0;
-    this.blockExpected = 0;
-    this.blockYoung = 0;
+    const s = this.s;
+    s[BLOCK_COST] += cost;
+    s[BLOCK_EXPECTED] += expected;
+    if (young) s[BLOCK_YOUNG] = 1;
+    if (end % BLOCK_MS_ !== 0) return false;
+    this.closeBlock();
     return true;
+  }
+
+  /** Pushes the block in progress into the window drain test and starts the next one. */
+  private closeBlock(): void {
+    const s = this.s;
+    L_wdCloseBlock(s, WINDOW_DRAIN, s[BLOCK_COST], s[BLOCK_EXPECTED], s[BLOCK_YOUNG]);
+    s[BLOCK_COST] = 0;
+    s[BLOCK_EXPECTED] = 0;
+    s[BLOCK_YOUNG] = 0;
   }
 
   /** "Key … has spent $X over the last 60 minutes, 2.4× its usual $Y for a weekday at this hour, …" */
@@ -322,23 +455,25 @@ export class SeriesState {
     };
   }
 
-  private judgeCusum(closedAt: number, statistic: number, expected: number, out: FindingDraft[]): void {
+  /** Slow drain verdict on the bucket just closed, CUSUM statistic > 0 (`CLOSE_EXPECTED`: its expected cost). */
+  private judgeCusum(out: FindingDraft[]): void {
+    const s = this.s;
     const t = this.settings.thresholds;
-    if (statistic === 0) {
-      this.cusumSeverity = 0;
-      return;
-    }
-    const excess = this.slowDrain.excessUsd;
+    const closedAt = this.bucketEnd;
+    const statistic = s[SLOW_DRAIN + SD_STATISTIC_];
+    const expected = s[CLOSE_EXPECTED];
+    const excess = s[SLOW_DRAIN + SD_EXCESS_];
     const level = statistic >= t.cusumCritical && excess >= t.slowDrainMinExcessUsd ? 3 : statistic >= t.cusumWarning && excess >= t.minSpendUsd ? 2 : 0;
-    if (level <= this.cusumSeverity) return;
-    this.cusumSeverity = level;
+    if (level <= s[CUSUM_SEVERITY]) return;
+    s[CUSUM_SEVERITY] = level;
     const severity: Severity = level === 3 ? 'critical' : 'warning';
     const threshold = level === 3 ? t.cusumCritical : t.cusumWarning;
-    const minutes = Math.round((closedAt - this.slowDrain.runStart) / 60_000);
+    const runStart = s[SLOW_DRAIN + SD_RUN_START_];
+    const minutes = Math.round((closedAt - runStart) / 60_000);
     out.push({
-      ...this.draft(closedAt, 'cusum', 'cost_usd', severity, this.cost, expected, statistic, threshold,
-        `${describeSubject(this.accountId, this.keyId)} has spent persistently above its usual ${formatUsd(expected)} per ${bucketLabel(this.engine.bucketMs)} for this hour of day: ${formatUsd(excess)} more than expected over the last ${minutes} minutes (CUSUM ${formatNumber(statistic)} ≥ ${threshold})`),
-      episodeStart: this.slowDrain.runStart,
+      ...this.draft(closedAt, 'cusum', 'cost_usd', severity, s[COST], expected, statistic, threshold,
+        `${describeSubject(this.accountId, this.keyId)} has spent persistently above its usual ${formatUsd(expected)} per ${bucketLabel(this.bucketMs)} for this hour of day: ${formatUsd(excess)} more than expected over the last ${minutes} minutes (CUSUM ${formatNumber(statistic)} ≥ ${threshold})`),
+      episodeStart: runStart,
     });
   }
 
@@ -370,7 +505,8 @@ export class SeriesState {
 
   /** Baseline of a full bucket: the larger of the EWMA mean and this hour-of-day's mean (fewer false spikes at busy hours). */
   private spikeBaseline(): number {
-    return Math.max(this.costEwma.mean, this.slowDrain.expectedMeanAt(this.profile, this.costEwma.mean));
+    const s = this.s;
+    return Math.max(s[COST_EWMA + EWMA_MEAN_], L_sdExpectedMeanAt(s, SLOW_DRAIN, s[PROFILE], s[COST_EWMA + EWMA_MEAN_]));
   }
 
   /**
@@ -380,118 +516,130 @@ export class SeriesState {
    * floor is.
    */
   private resetLevels(): void {
+    const s = this.s;
     const t = this.settings.thresholds;
-    this.levelsReady = false;
-    this.nextCost = Math.min(t.minSpendUsd, this.young ? t.warmupCriticalMinSpendUsd : t.criticalMinSpendUsd);
-    this.nextRequests = t.minRequests;
-    this.nextTokens = t.minTokens;
+    s[LEVELS_READY] = 0;
+    s[NEXT_COST] = Math.min(t.minSpendUsd, this.young ? t.warmupCriticalMinSpendUsd : t.criticalMinSpendUsd);
+    s[NEXT_REQUESTS] = t.minRequests;
+    s[NEXT_TOKENS] = t.minTokens;
   }
 
   private computeLevels(): void {
-    this.levelsReady = true;
+    const s = this.s;
+    s[LEVELS_READY] = 1;
     const t = this.settings.thresholds;
     const on = this.settings.detectors;
-    const lv = this.levels;
-    lv.fill(Infinity);
+    s.fill(Infinity, LEVELS, LEVELS + LEVEL_COUNT);
     const warm = !this.warmingUp;
+    const costMean = s[COST_EWMA + EWMA_MEAN_];
     if (on['spike-ratio']) {
       const baseline = this.spikeBaseline();
-      lv[LEVEL_COST_SPIKE_WARNING] = spikeRatioLevel({ baseline, ratio: t.spikeRatioWarning, floor: t.minSpendUsd });
-      lv[LEVEL_COST_SPIKE_CRITICAL] = spikeRatioLevel({
+      s[LEVELS + LEVEL_COST_SPIKE_WARNING] = spikeRatioLevel({ baseline, ratio: t.spikeRatioWarning, floor: t.minSpendUsd });
+      s[LEVELS + LEVEL_COST_SPIKE_CRITICAL] = spikeRatioLevel({
         baseline,
         ratio: t.spikeRatioCritical,
         floor: this.young ? t.warmupCriticalMinSpendUsd : t.criticalMinSpendUsd,
-        recentPeak: this.weeklyPeak.maxAt(this.bucketStart),
+        recentPeak: rbmMaxAt(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START]),
         peakGuardFactor: t.peakGuardFactor,
       });
-      lv[LEVEL_REQUESTS_SPIKE] = spikeRatioLevel({ baseline: this.requestsEwma.mean, ratio: t.spikeRatioWarning, floor: t.minRequests });
-      lv[LEVEL_TOKENS_SPIKE] = spikeRatioLevel({ baseline: this.tokensEwma.mean, ratio: t.spikeRatioWarning, floor: t.minTokens });
+      s[LEVELS + LEVEL_REQUESTS_SPIKE] = spikeRatioLevel({ baseline: s[REQUESTS_EWMA + EWMA_MEAN_], ratio: t.spikeRatioWarning, floor: t.minRequests });
+      s[LEVELS + LEVEL_TOKENS_SPIKE] = spikeRatioLevel({ baseline: s[TOKENS_EWMA + EWMA_MEAN_], ratio: t.spikeRatioWarning, floor: t.minTokens });
     }
-    if (warm && on.zscore && this.costWindow.count >= 2) {
-      lv[LEVEL_COST_ZSCORE] = Math.max(t.minSpendUsd, rollingZscoreLevel(this.costWindow.mean, this.costWindow.sampleStandardDeviation(), t.zscore));
+    const windowCount = s[COST_WINDOW + RW_SIZE_];
+    if (warm && on.zscore && windowCount >= 2) {
+      s[LEVELS + LEVEL_COST_ZSCORE] = Math.max(t.minSpendUsd, rollingZscoreLevel(s[COST_WINDOW + RW_MEAN_], Math.sqrt(rwSampleVariance(s, COST_WINDOW)), t.zscore));
     }
-    if (warm && on['robust-zscore'] && this.costWindow.count > 0) {
-      if (sortScratch.length < this.costWindow.capacity) sortScratch = new Float64Array(this.costWindow.capacity);
-      const n = this.costWindow.copyValuesTo(sortScratch);
+    if (warm && on['robust-zscore'] && windowCount > 0) {
+      if (sortScratch.length < this.windowCapacity) sortScratch = new Float64Array(this.windowCapacity);
+      const n = rwCopyValuesTo(s, COST_WINDOW, this.windowCapacity, sortScratch);
       const sorted = sortScratch.subarray(0, n).sort();
-      this.windowMedian = medianOfSorted(sorted, n);
-      this.windowMad = medianAbsoluteDeviationOfSorted(sorted, n, this.windowMedian);
-      lv[LEVEL_COST_ROBUST] = Math.max(t.minSpendUsd, robustZscoreLevel(this.windowMedian, this.windowMad, t.robustZscore));
+      const median = medianOfSorted(sorted, n);
+      s[WINDOW_MEDIAN] = median;
+      s[WINDOW_MAD] = medianAbsoluteDeviationOfSorted(sorted, n, median);
+      s[LEVELS + LEVEL_COST_ROBUST] = Math.max(t.minSpendUsd, robustZscoreLevel(median, s[WINDOW_MAD], t.robustZscore));
     }
     if (warm && on.ewma) {
-      lv[LEVEL_COST_EWMA] = Math.max(t.minSpendUsd, ewmaUpperControlLimit(this.costEwma.mean, this.costEwma.standardDeviation, t.ewmaSigmas));
-      lv[LEVEL_REQUESTS_EWMA] = Math.max(t.minRequests, ewmaUpperControlLimit(this.requestsEwma.mean, this.requestsEwma.standardDeviation, t.ewmaSigmas));
-      lv[LEVEL_TOKENS_EWMA] = Math.max(t.minTokens, ewmaUpperControlLimit(this.tokensEwma.mean, this.tokensEwma.standardDeviation, t.ewmaSigmas));
+      s[LEVELS + LEVEL_COST_EWMA] = Math.max(t.minSpendUsd, ewmaUpperControlLimit(costMean, Math.sqrt(s[COST_EWMA + EWMA_VARIANCE_]), t.ewmaSigmas));
+      s[LEVELS + LEVEL_REQUESTS_EWMA] = Math.max(t.minRequests, ewmaUpperControlLimit(s[REQUESTS_EWMA + EWMA_MEAN_], Math.sqrt(s[REQUESTS_EWMA + EWMA_VARIANCE_]), t.ewmaSigmas));
+      s[LEVELS + LEVEL_TOKENS_EWMA] = Math.max(t.minTokens, ewmaUpperControlLimit(s[TOKENS_EWMA + EWMA_MEAN_], Math.sqrt(s[TOKENS_EWMA + EWMA_VARIANCE_]), t.ewmaSigmas));
     }
     this.updateNextLevels();
   }
 
+  /** Level `i` unless it already fired (then Infinity). */
+  private armed(i: number): number {
+    return this.s[FIRED + i] !== 0 ? Infinity : this.s[LEVELS + i];
+  }
+
   private updateNextLevels(): void {
-    const lv = this.levels;
-    const f = this.fired;
+    const s = this.s;
     let cost = Infinity;
-    for (let i = LEVEL_COST_SPIKE_WARNING; i <= LEVEL_COST_EWMA; i++) if (!f[i] && lv[i] < cost) cost = lv[i];
-    this.nextCost = cost;
-    this.nextRequests = Math.min(f[LEVEL_REQUESTS_SPIKE] ? Infinity : lv[LEVEL_REQUESTS_SPIKE], f[LEVEL_REQUESTS_EWMA] ? Infinity : lv[LEVEL_REQUESTS_EWMA]);
-    this.nextTokens = Math.min(f[LEVEL_TOKENS_SPIKE] ? Infinity : lv[LEVEL_TOKENS_SPIKE], f[LEVEL_TOKENS_EWMA] ? Infinity : lv[LEVEL_TOKENS_EWMA]);
+    for (let i = LEVEL_COST_SPIKE_WARNING; i <= LEVEL_COST_EWMA; i++) if (s[FIRED + i] === 0 && s[LEVELS + i] < cost) cost = s[LEVELS + i];
+    s[NEXT_COST] = cost;
+    s[NEXT_REQUESTS] = Math.min(this.armed(LEVEL_REQUESTS_SPIKE), this.armed(LEVEL_REQUESTS_EWMA));
+    s[NEXT_TOKENS] = Math.min(this.armed(LEVEL_TOKENS_SPIKE), this.armed(LEVEL_TOKENS_EWMA));
+  }
+
+  /** Whether level `i` has not fired yet and `observed` reached it (then marks it fired). */
+  private crossed(i: number, observed: number): boolean {
+    const s = this.s;
+    if (s[FIRED + i] !== 0 || !(observed >= s[LEVELS + i])) return false;
+    s[FIRED + i] = 1;
+    return true;
   }
 
   private judgeInProgress(time: number, out: FindingDraft[]): void {
+    const s = this.s;
     const t = this.settings.thresholds;
-    const lv = this.levels;
-    const f = this.fired;
     const who = describeSubject(this.accountId, this.keyId);
-    const inBucket = `in the current ${bucketLabel(this.engine.bucketMs)}`;
-    const cost = this.cost;
+    const inBucket = `in the current ${bucketLabel(this.bucketMs)}`;
+    const cost = s[COST];
     const spent = `${who} spent ${formatUsd(cost)} ${inBucket}`;
     const baseline = this.spikeBaseline();
 
-    if (!f[LEVEL_COST_SPIKE_CRITICAL] && cost >= lv[LEVEL_COST_SPIKE_CRITICAL]) {
-      f[LEVEL_COST_SPIKE_CRITICAL] = f[LEVEL_COST_SPIKE_WARNING] = 1;
+    if (this.crossed(LEVEL_COST_SPIKE_CRITICAL, cost)) {
+      s[FIRED + LEVEL_COST_SPIKE_WARNING] = 1;
       out.push(this.spikeDraft(time, 'critical', cost, baseline, t.spikeRatioCritical, spent));
-    } else if (!f[LEVEL_COST_SPIKE_WARNING] && cost >= lv[LEVEL_COST_SPIKE_WARNING]) {
-      f[LEVEL_COST_SPIKE_WARNING] = 1;
+    } else if (this.crossed(LEVEL_COST_SPIKE_WARNING, cost)) {
       out.push(this.spikeDraft(time, 'warning', cost, baseline, t.spikeRatioWarning, spent));
     }
-    if (!f[LEVEL_COST_ZSCORE] && cost >= lv[LEVEL_COST_ZSCORE]) {
-      f[LEVEL_COST_ZSCORE] = 1;
-      const z = rollingZscore(cost, this.costWindow.mean, this.costWindow.sampleStandardDeviation());
-      out.push(this.draft(time, 'zscore', 'cost_usd', 'warning', cost, this.costWindow.mean, z, t.zscore,
-        `${spent}, ${formatNumber(z)} standard deviations above its recent mean of ${formatUsd(this.costWindow.mean)} (z ${formatNumber(z)} ≥ ${t.zscore})`));
+    if (this.crossed(LEVEL_COST_ZSCORE, cost)) {
+      const mean = s[COST_WINDOW + RW_MEAN_];
+      const z = rollingZscore(cost, mean, Math.sqrt(rwSampleVariance(s, COST_WINDOW)));
+      out.push(this.draft(time, 'zscore', 'cost_usd', 'warning', cost, mean, z, t.zscore,
+        `${spent}, ${formatNumber(z)} standard deviations above its recent mean of ${formatUsd(mean)} (z ${formatNumber(z)} ≥ ${t.zscore})`));
     }
-    if (!f[LEVEL_COST_ROBUST] && cost >= lv[LEVEL_COST_ROBUST]) {
-      f[LEVEL_COST_ROBUST] = 1;
-      const median = this.windowMedian;
-      const m = robustZscore(cost, median, this.windowMad);
+    if (this.crossed(LEVEL_COST_ROBUST, cost)) {
+      const median = s[WINDOW_MEDIAN];
+      const m = robustZscore(cost, median, s[WINDOW_MAD]);
       out.push(this.draft(time, 'robust-zscore', 'cost_usd', 'warning', cost, median, m, t.robustZscore,
         `${spent}, far above its recent median of ${formatUsd(median)} (modified z ${formatNumber(m)} ≥ ${t.robustZscore})`));
     }
-    if (!f[LEVEL_COST_EWMA] && cost >= lv[LEVEL_COST_EWMA]) {
-      f[LEVEL_COST_EWMA] = 1;
-      const s = ewmaScore(cost, this.costEwma.mean, this.costEwma.standardDeviation);
-      out.push(this.draft(time, 'ewma', 'cost_usd', 'warning', cost, this.costEwma.mean, s, t.ewmaSigmas,
-        `${spent}, above its control limit of ${formatUsd(lv[LEVEL_COST_EWMA])} (EWMA mean ${formatUsd(this.costEwma.mean)} + ${t.ewmaSigmas}σ)`));
+    if (this.crossed(LEVEL_COST_EWMA, cost)) {
+      const mean = s[COST_EWMA + EWMA_MEAN_];
+      const score = ewmaScore(cost, mean, Math.sqrt(s[COST_EWMA + EWMA_VARIANCE_]));
+      out.push(this.draft(time, 'ewma', 'cost_usd', 'warning', cost, mean, score, t.ewmaSigmas,
+        `${spent}, above its control limit of ${formatUsd(s[LEVELS + LEVEL_COST_EWMA])} (EWMA mean ${formatUsd(mean)} + ${t.ewmaSigmas}σ)`));
     }
-    this.judgeCount(time, 'requests', this.requests, this.requestsEwma, LEVEL_REQUESTS_SPIKE, LEVEL_REQUESTS_EWMA, `${who} made ${formatNumber(this.requests)} requests ${inBucket}`, out);
-    this.judgeCount(time, 'tokens', this.tokens, this.tokensEwma, LEVEL_TOKENS_SPIKE, LEVEL_TOKENS_EWMA, `${who} used ${formatNumber(this.tokens)} tokens ${inBucket}`, out);
+    this.judgeCount(time, 'requests', s[REQUESTS], REQUESTS_EWMA, LEVEL_REQUESTS_SPIKE, LEVEL_REQUESTS_EWMA, `${who} made ${formatNumber(s[REQUESTS])} requests ${inBucket}`, out);
+    this.judgeCount(time, 'tokens', s[TOKENS], TOKENS_EWMA, LEVEL_TOKENS_SPIKE, LEVEL_TOKENS_EWMA, `${who} used ${formatNumber(s[TOKENS])} tokens ${inBucket}`, out);
     this.updateNextLevels();
   }
 
   // Requests and tokens only warn: what costs money is judged on cost.
-  private judgeCount(time: number, metric: 'requests' | 'tokens', observed: number, ewma: EwmaMoments, spikeLevel: number, ewmaLevel: number, what: string, out: FindingDraft[]): void {
+  private judgeCount(time: number, metric: 'requests' | 'tokens', observed: number, ewma: number, spikeLevel: number, ewmaLevel: number, what: string, out: FindingDraft[]): void {
+    const s = this.s;
     const t = this.settings.thresholds;
-    const f = this.fired;
-    if (!f[spikeLevel] && observed >= this.levels[spikeLevel]) {
-      f[spikeLevel] = 1;
-      const ratio = spikeRatio(observed, ewma.mean);
-      out.push(this.draft(time, 'spike-ratio', metric, 'warning', observed, ewma.mean, ratio, t.spikeRatioWarning,
-        `${what}, ${formatNumber(ratio)}× its usual ${formatNumber(ewma.mean)} (spike ratio ${formatNumber(ratio)} ≥ ${t.spikeRatioWarning})`));
+    const mean = s[ewma + EWMA_MEAN_];
+    if (this.crossed(spikeLevel, observed)) {
+      const ratio = spikeRatio(observed, mean);
+      out.push(this.draft(time, 'spike-ratio', metric, 'warning', observed, mean, ratio, t.spikeRatioWarning,
+        `${what}, ${formatNumber(ratio)}× its usual ${formatNumber(mean)} (spike ratio ${formatNumber(ratio)} ≥ ${t.spikeRatioWarning})`));
     }
-    if (!f[ewmaLevel] && observed >= this.levels[ewmaLevel]) {
-      f[ewmaLevel] = 1;
-      const s = ewmaScore(observed, ewma.mean, ewma.standardDeviation);
-      out.push(this.draft(time, 'ewma', metric, 'warning', observed, ewma.mean, s, t.ewmaSigmas,
-        `${what}, above its control limit of ${formatNumber(this.levels[ewmaLevel])} (EWMA mean ${formatNumber(ewma.mean)} + ${t.ewmaSigmas}σ)`));
+    if (this.crossed(ewmaLevel, observed)) {
+      const score = ewmaScore(observed, mean, Math.sqrt(s[ewma + EWMA_VARIANCE_]));
+      out.push(this.draft(time, 'ewma', metric, 'warning', observed, mean, score, t.ewmaSigmas,
+        `${what}, above its control limit of ${formatNumber(s[LEVELS + ewmaLevel])} (EWMA mean ${formatNumber(mean)} + ${t.ewmaSigmas}σ)`));
     }
   }
 
@@ -515,8 +663,8 @@ export class SeriesState {
       threshold,
       severity,
       explanation,
-      episodeStart: this.bucketStart,
-      bucketStart: this.bucketStart,
+      episodeStart: this.s[BUCKET_START],
+      bucketStart: this.s[BUCKET_START],
     };
   }
 }
@@ -548,6 +696,55 @@ const LEVEL_REQUESTS_EWMA = 6;
 const LEVEL_TOKENS_SPIKE = 7;
 const LEVEL_TOKENS_EWMA = 8;
 const LEVEL_COUNT = 9;
+
+// Layout of `SeriesState.s`. The fields every closed bucket touches come first, close together.
+const BUCKET_START = 0;
+const COST = 1;
+const REQUESTS = 2;
+const TOKENS = 3;
+const ERRORS = 4;
+/** Buckets since this series first saw an event (closed ones, including idle ones). */
+const AGE = 5;
+// Levels of the bucket in progress (`next*` are floors until `LEVELS_READY`, see the class comment).
+const NEXT_COST = 6;
+const NEXT_REQUESTS = 7;
+const NEXT_TOKENS = 8;
+const LEVELS_READY = 9;
+/** `L_profileIndex(bucketStart)`: the hour-of-day profile of the bucket in progress. */
+const PROFILE = 10;
+const SPEND_TOTAL = 11;
+const EXPECTED_TOTAL = 12;
+/** Block in progress of the window drain test (cost, expected, any young profile). */
+const BLOCK_COST = 13;
+const BLOCK_EXPECTED = 14;
+const BLOCK_YOUNG = 15;
+const NEW_ORIGIN_AT = 16;
+/** Median and MAD of the cost window, valid once levels are computed with robust-zscore on. */
+const WINDOW_MEDIAN = 17;
+const WINDOW_MAD = 18;
+/** 0 none, 2 warning, 3 critical: what was emitted for the current CUSUM run. */
+const CUSUM_SEVERITY = 19;
+/** Expected cost of the bucket being closed (passed to `judgeCusum` here: no boxed double on the call). */
+const CLOSE_EXPECTED = 20;
+/** Start of the bucket `roll` opens (passed to `rollToPending` here). */
+const ROLL_TO = 21;
+/** Levels by LEVEL_* (Infinity = off), and whether each fired in this bucket (0/1). */
+const LEVELS = 22;
+const FIRED = LEVELS + LEVEL_COUNT;
+/** Per novelty attribute, the key's `NoveltyMemory` hot numbers (keys only; see `noveltyNumbers`). */
+const NOVELTY = FIRED + LEVEL_COUNT;
+const COST_EWMA = NOVELTY + 4 * NOVELTY_HOT_SIZE;
+const REQUESTS_EWMA = COST_EWMA + EWMA_SIZE;
+const TOKENS_EWMA = REQUESTS_EWMA + EWMA_SIZE;
+const ERROR_RATE_EWMA = TOKENS_EWMA + EWMA_SIZE;
+/** Daily maxima of the last 8 days (`RollingBucketMax` layout). */
+const WEEKLY_PEAK = ERROR_RATE_EWMA + EWMA_SIZE;
+const PEAK_SLOTS = 8;
+const SLOW_DRAIN = WEEKLY_PEAK + RBM_MAXIMA + PEAK_SLOTS;
+/** Moving 60-minute window test of a key against its profile (keys only; unused for accounts). */
+const WINDOW_DRAIN = SLOW_DRAIN + SD_SIZE;
+/** The last `windowBuckets` closed bucket costs (`RollingWindowMoments` layout), last: its size is a setting. */
+const COST_WINDOW = WINDOW_DRAIN + WD_SIZE;
 
 export interface SeriesStateSnapshot {
   bucketStart: number;

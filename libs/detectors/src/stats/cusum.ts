@@ -31,8 +31,7 @@ export class UpperCusum {
 
   /** Absorbs one standardised value and returns the new statistic. */
   update(standardizedValue: number): number {
-    const step = Math.min(standardizedValue, this.maxStep) - this.allowance;
-    this.sum = Math.max(0, this.sum + step);
+    this.sum = cusumStep(this.sum, standardizedValue, this.maxStep, this.allowance);
     return this.sum;
   }
 
@@ -42,11 +41,22 @@ export class UpperCusum {
    * (S stays at or above the exact value) and O(1).
    */
   decayIdle(times: number): number {
-    this.sum = Math.max(0, this.sum - times * this.allowance);
+    this.sum = cusumDecayIdle(this.sum, times, this.allowance);
     return this.sum;
   }
 
   reset(): void {
     this.sum = 0;
   }
+}
+
+/** `UpperCusum.update` on a statistic kept elsewhere (`SlowDrainDetector` keeps it in its state array): the new statistic. */
+export function cusumStep(sum: number, standardizedValue: number, maxStep: number, allowance: number): number {
+  const step = Math.min(standardizedValue, maxStep) - allowance;
+  return Math.max(0, sum + step);
+}
+
+/** `UpperCusum.decayIdle` on a statistic kept elsewhere: the new statistic. */
+export function cusumDecayIdle(sum: number, times: number, allowance: number): number {
+  return Math.max(0, sum - times * allowance);
 }

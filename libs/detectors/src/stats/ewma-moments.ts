@@ -20,21 +20,19 @@
  * e.variance; // => 1
  */
 export class EwmaMoments {
-  private weightedMean = 0;
-  private weightedVariance = 0;
-  private observations = 0;
+  /** mean, variance, count, alpha at the `EWMA_*` offsets (the layout `SeriesState` embeds in its slab). */
+  private readonly m = new Float64Array(EWMA_SIZE);
 
   /** @throws {RangeError} when alpha is not in (0, 1] */
-  constructor(readonly alpha: number) {
+  constructor(alpha: number) {
     if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${alpha}`);
+    this.m[EWMA_ALPHA] = alpha;
   }
 
   /** An EWMA that starts from a prior mean/variance weighted like `pseudoCount` observations. */
   static withPrior(alpha: number, mean: number, variance: number, pseudoCount: number): EwmaMoments {
     const e = new EwmaMoments(alpha);
-    e.weightedMean = mean;
-    e.weightedVariance = Math.max(0, variance);
-    e.observations = Math.max(0, pseudoCount);
+    ewmaInit(e.m, 0, alpha, mean, variance, pseudoCount);
     return e;
   }
 
@@ -43,55 +41,90 @@ export class EwmaMoments {
     return 1 - Math.pow(0.5, 1 / halfLife);
   }
 
+  get alpha(): number {
+    return this.m[EWMA_ALPHA];
+  }
+
   get mean(): number {
-    return this.weightedMean;
+    return this.m[EWMA_MEAN];
   }
 
   get variance(): number {
-    return this.weightedVariance;
+    return this.m[EWMA_VARIANCE];
   }
 
   get standardDeviation(): number {
-    return Math.sqrt(this.weightedVariance);
+    return Math.sqrt(this.m[EWMA_VARIANCE]);
   }
 
   /** Number of observations (plus prior pseudo-count) absorbed so far. */
   get count(): number {
-    return this.observations;
+    return this.m[EWMA_COUNT];
   }
 
   update(value: number): void {
-    this.observations += 1;
-    const weight = Math.max(this.alpha, 1 / this.observations);
-    const delta = value - this.weightedMean;
-    const increment = weight * delta;
-    this.weightedMean += increment;
-    this.weightedVariance = (1 - weight) * (this.weightedVariance + delta * increment);
+    ewmaUpdate(this.m, 0, value);
   }
 
   /** Same result as `update(value)` `times` times; O(1) after warm-up. */
   updateRepeated(value: number, times: number): void {
-    let remaining = Math.max(0, Math.floor(times));
-    // Warm-up steps have a varying weight: apply them one by one (at most 1/alpha in a key's life).
-    while (remaining > 0 && 1 / (this.observations + 1) > this.alpha) {
-      this.update(value);
-      remaining--;
-    }
-    if (remaining === 0) return;
-    const decay = remaining === 1 ? 1 - this.alpha : Math.pow(1 - this.alpha, remaining); // pow(x, 1) is x exactly
-    const delta0 = this.weightedMean - value;
-    this.weightedVariance = decay * (this.weightedVariance + delta0 * delta0 * (1 - decay));
-    this.weightedMean = value + decay * delta0;
-    this.observations += remaining;
+    ewmaUpdateRepeated(this.m, 0, value, times);
   }
 
   toState(): EwmaMomentsState {
-    return { alpha: this.alpha, mean: this.weightedMean, variance: this.weightedVariance, count: this.observations };
+    return ewmaToState(this.m, 0);
   }
 
   static fromState(state: EwmaMomentsState): EwmaMoments {
     return EwmaMoments.withPrior(state.alpha, state.mean, state.variance, state.count);
   }
+}
+
+// The math on a Float64Array at offset `o` (layout `EWMA_*`): the class above and
+// `SeriesState` (which packs its four EWMAs into one array, no object or boxed double per
+// field) run the same code.
+export const EWMA_MEAN = 0;
+export const EWMA_VARIANCE = 1;
+export const EWMA_COUNT = 2;
+export const EWMA_ALPHA = 3;
+export const EWMA_SIZE = 4;
+
+export function ewmaInit(a: Float64Array, o: number, alpha: number, mean: number, variance: number, pseudoCount: number): void {
+  a[o + EWMA_MEAN] = mean;
+  a[o + EWMA_VARIANCE] = Math.max(0, variance);
+  a[o + EWMA_COUNT] = Math.max(0, pseudoCount);
+  a[o + EWMA_ALPHA] = alpha;
+}
+
+export function ewmaUpdate(a: Float64Array, o: number, value: number): void {
+  const observations = a[o + EWMA_COUNT] + 1;
+  a[o + EWMA_COUNT] = observations;
+  const weight = Math.max(a[o + EWMA_ALPHA], 1 / observations);
+  const delta = value - a[o + EWMA_MEAN];
+  const increment = weight * delta;
+  a[o + EWMA_MEAN] += increment;
+  a[o + EWMA_VARIANCE] = (1 - weight) * (a[o + EWMA_VARIANCE] + delta * increment);
+}
+
+/** `ewmaUpdate(value)` `times` times; O(1) after warm-up. */
+export function ewmaUpdateRepeated(a: Float64Array, o: number, value: number, times: number): void {
+  const alpha = a[o + EWMA_ALPHA];
+  let remaining = Math.max(0, Math.floor(times));
+  // Warm-up steps have a varying weight: apply them one by one (at most 1/alpha in a key's life).
+  while (remaining > 0 && 1 / (a[o + EWMA_COUNT] + 1) > alpha) {
+    ewmaUpdate(a, o, value);
+    remaining--;
+  }
+  if (remaining === 0) return;
+  const decay = remaining === 1 ? 1 - alpha : Math.pow(1 - alpha, remaining); // pow(x, 1) is x exactly
+  const delta0 = a[o + EWMA_MEAN] - value;
+  a[o + EWMA_VARIANCE] = decay * (a[o + EWMA_VARIANCE] + delta0 * delta0 * (1 - decay));
+  a[o + EWMA_MEAN] = value + decay * delta0;
+  a[o + EWMA_COUNT] += remaining;
+}
+
+export function ewmaToState(a: Float64Array, o: number): EwmaMomentsState {
+  return { alpha: a[o + EWMA_ALPHA], mean: a[o + EWMA_MEAN], variance: a[o + EWMA_VARIANCE], count: a[o + EWMA_COUNT] };
 }
 
 export interface EwmaMomentsState {

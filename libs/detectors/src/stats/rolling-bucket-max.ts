@@ -10,43 +10,68 @@
  * peak.maxAt(9 * 86_400_000); // => 0 (both days have left the window)
  */
 export class RollingBucketMax {
-  private readonly maxima: Float64Array;
-  private latestSlot = -Infinity;
+  /** Latest slot, then the ring of slot maxima (layout `RBM_*`, as `SeriesState` embeds it). */
+  private readonly m: Float64Array;
 
   constructor(
     readonly slotMs: number,
     readonly slots: number,
     state?: { latestSlot: number | null; maxima: number[] },
   ) {
-    this.maxima = new Float64Array(slots);
-    if (state) {
-      this.maxima.set(state.maxima);
-      this.latestSlot = state.latestSlot ?? -Infinity;
-    }
+    this.m = new Float64Array(RBM_MAXIMA + slots);
+    rbmInit(this.m, 0, state);
   }
 
   add(time: number, value: number): void {
-    this.advanceTo(time);
-    const i = this.latestSlot % this.slots;
-    if (value > this.maxima[i]) this.maxima[i] = value;
+    rbmAdd(this.m, 0, this.slotMs, this.slots, time, value);
   }
 
   maxAt(time: number): number {
-    this.advanceTo(time);
-    let max = 0;
-    for (let i = 0; i < this.slots; i++) if (this.maxima[i] > max) max = this.maxima[i];
-    return max;
+    return rbmMaxAt(this.m, 0, this.slotMs, this.slots, time);
   }
 
   toState(): { latestSlot: number | null; maxima: number[] } {
-    return { latestSlot: Number.isFinite(this.latestSlot) ? this.latestSlot : null, maxima: Array.from(this.maxima) };
+    return rbmToState(this.m, 0, this.slots);
   }
+}
 
-  private advanceTo(time: number): void {
-    const slot = Math.floor(time / this.slotMs);
-    if (slot <= this.latestSlot) return;
-    if (slot - this.latestSlot >= this.slots) this.maxima.fill(0);
-    else for (let s = this.latestSlot + 1; s <= slot; s++) this.maxima[s % this.slots] = 0;
-    this.latestSlot = slot;
+// The math on a Float64Array at offset `o` (layout `RBM_*`): the class above and `SeriesState`
+// (which embeds the maxima in its one state array) run the same code.
+export const RBM_LATEST = 0;
+export const RBM_MAXIMA = 1;
+
+export function rbmInit(a: Float64Array, o: number, state?: { latestSlot: number | null; maxima: number[] }): void {
+  a[o + RBM_LATEST] = -Infinity;
+  if (state) {
+    a.set(state.maxima, o + RBM_MAXIMA);
+    a[o + RBM_LATEST] = state.latestSlot ?? -Infinity;
   }
+}
+
+export function rbmAdd(a: Float64Array, o: number, slotMs: number, slots: number, time: number, value: number): void {
+  rbmAdvanceTo(a, o, slots, Math.floor(time / slotMs));
+  const i = o + RBM_MAXIMA + (a[o + RBM_LATEST] % slots);
+  if (value > a[i]) a[i] = value;
+}
+
+export function rbmMaxAt(a: Float64Array, o: number, slotMs: number, slots: number, time: number): number {
+  rbmAdvanceTo(a, o, slots, Math.floor(time / slotMs));
+  let max = 0;
+  for (let i = o + RBM_MAXIMA; i < o + RBM_MAXIMA + slots; i++) if (a[i] > max) max = a[i];
+  return max;
+}
+
+export function rbmToState(a: Float64Array, o: number, slots: number): { latestSlot: number | null; maxima: number[] } {
+  const latest = a[o + RBM_LATEST];
+  return { latestSlot: Number.isFinite(latest) ? latest : null, maxima: Array.from(a.subarray(o + RBM_MAXIMA, o + RBM_MAXIMA + slots)) };
+}
+
+// Takes the slot index, not the time: a small integer crosses the call unboxed.
+function rbmAdvanceTo(a: Float64Array, o: number, slots: number, slot: number): void {
+  const latest = a[o + RBM_LATEST];
+  if (slot <= latest) return;
+  const maxima = o + RBM_MAXIMA;
+  if (slot - latest >= slots) a.fill(0, maxima, maxima + slots);
+  else for (let s = latest + 1; s <= slot; s++) a[maxima + (s % slots)] = 0;
+  a[o + RBM_LATEST] = slot;
 }

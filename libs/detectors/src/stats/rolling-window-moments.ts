@@ -14,35 +14,32 @@
  * w.sampleVariance(); // => 1
  */
 export class RollingWindowMoments {
-  private readonly values: Float64Array;
-  private head = 0; // index of the oldest value
-  private size = 0;
-  private runningMean = 0;
-  private sumSquaredDeviations = 0; // Welford's M2
-  private pushesSinceRecompute = 0;
+  /** Head, size, mean, M2, pushes since recompute, then the ring (layout `RW_*`, as `SeriesState` embeds it). */
+  private readonly w: Float64Array;
 
   /** @throws {RangeError} when capacity is not a positive integer */
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-    this.values = new Float64Array(capacity);
+    this.w = new Float64Array(rwSize(capacity));
   }
 
   get count(): number {
-    return this.size;
+    return this.w[RW_SIZE];
   }
 
   get mean(): number {
-    return this.runningMean;
+    return this.w[RW_MEAN];
   }
 
   /** Population variance (divides by n); 0 for an empty window. */
   populationVariance(): number {
-    return this.size === 0 ? 0 : Math.max(0, this.sumSquaredDeviations / this.size);
+    const n = this.w[RW_SIZE];
+    return n === 0 ? 0 : Math.max(0, this.w[RW_M2] / n);
   }
 
   /** Sample variance (divides by n − 1), as simple-statistics' `sampleVariance`; 0 below two values. */
   sampleVariance(): number {
-    return this.size < 2 ? 0 : Math.max(0, this.sumSquaredDeviations / (this.size - 1));
+    return rwSampleVariance(this.w, 0);
   }
 
   sampleStandardDeviation(): number {
@@ -51,40 +48,22 @@ export class RollingWindowMoments {
 
   /** Adds `value`; when the window is full the oldest value leaves it. */
   push(value: number): void {
-    if (this.size === this.capacity) {
-      this.removeFromMoments(this.values[this.head]);
-      this.values[this.head] = value;
-      this.head = (this.head + 1) % this.capacity;
-    } else {
-      this.values[(this.head + this.size) % this.capacity] = value;
-    }
-    this.size = Math.min(this.size + 1, this.capacity);
-    this.addToMoments(value);
-    if (++this.pushesSinceRecompute >= 8 * this.capacity) this.recompute();
+    rwPush(this.w, 0, this.capacity, value);
   }
 
   /** Same as calling `push(value)` `times` times, in O(min(times, capacity)). */
   pushRepeated(value: number, times: number): void {
-    const effective = Math.min(times, this.capacity);
-    for (let i = 0; i < effective; i++) this.push(value);
+    rwPushRepeated(this.w, 0, this.capacity, value, times);
   }
 
   /** Copies the values (in no particular order) into `out` (length ≥ count); returns count. No allocation. */
   copyValuesTo(out: Float64Array): number {
-    const n = this.size;
-    let at = this.head;
-    for (let i = 0; i < n; i++) {
-      out[i] = this.values[at];
-      if (++at === this.capacity) at = 0;
-    }
-    return n;
+    return rwCopyValuesTo(this.w, 0, this.capacity, out);
   }
 
   /** Values oldest first (a copy). */
   toArray(): number[] {
-    const out = new Array<number>(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = this.values[(this.head + i) % this.capacity];
-    return out;
+    return rwToArray(this.w, 0, this.capacity);
   }
 
   toState(): RollingWindowMomentsState {
@@ -96,41 +75,104 @@ export class RollingWindowMoments {
     for (const v of state.values) window.push(v);
     return window;
   }
+}
 
-  private addToMoments(value: number): void {
-    const delta = value - this.runningMean;
-    this.runningMean += delta / this.size;
-    this.sumSquaredDeviations += delta * (value - this.runningMean);
-  }
+// The math on a Float64Array at offset `o` (layout `RW_*`, ring at `o + RW_VALUES`): the class
+// above and `SeriesState` (which embeds the window in its one state array) run the same code.
+export const RW_HEAD = 0; // index of the oldest value
+export const RW_SIZE = 1;
+export const RW_MEAN = 2;
+export const RW_M2 = 3; // Welford's M2
+export const RW_PUSHES = 4; // pushes since the last recompute
+export const RW_VALUES = 5;
 
-  // The caller has not yet decremented `size`: the removal sees n values, leaves n − 1.
-  private removeFromMoments(value: number): void {
-    const remaining = this.size - 1;
-    if (remaining === 0) {
-      this.runningMean = 0;
-      this.sumSquaredDeviations = 0;
-      this.size = 0;
-      return;
-    }
-    const oldMean = this.runningMean;
-    this.runningMean = oldMean - (value - oldMean) / remaining;
-    this.sumSquaredDeviations -= (value - oldMean) * (value - this.runningMean);
-    this.size = remaining;
-  }
+/** Doubles a window of `capacity` values takes. */
+export function rwSize(capacity: number): number {
+  return RW_VALUES + capacity;
+}
 
-  private recompute(): void {
-    this.pushesSinceRecompute = 0;
-    let sum = 0;
-    for (let i = 0; i < this.size; i++) sum += this.values[(this.head + i) % this.capacity];
-    const mean = this.size === 0 ? 0 : sum / this.size;
-    let m2 = 0;
-    for (let i = 0; i < this.size; i++) {
-      const d = this.values[(this.head + i) % this.capacity] - mean;
-      m2 += d * d;
-    }
-    this.runningMean = mean;
-    this.sumSquaredDeviations = m2;
+export function rwSampleVariance(a: Float64Array, o: number): number {
+  const n = a[o + RW_SIZE];
+  return n < 2 ? 0 : Math.max(0, a[o + RW_M2] / (n - 1));
+}
+
+export function rwPush(a: Float64Array, o: number, capacity: number, value: number): void {
+  const values = o + RW_VALUES;
+  const head = a[o + RW_HEAD];
+  if (a[o + RW_SIZE] === capacity) {
+    rwRemoveFromMoments(a, o, values + head);
+    a[values + head] = value;
+    a[o + RW_HEAD] = (head + 1) % capacity;
+  } else {
+    a[values + ((head + a[o + RW_SIZE]) % capacity)] = value;
   }
+  const size = Math.min(a[o + RW_SIZE] + 1, capacity);
+  a[o + RW_SIZE] = size;
+  // Welford's add step.
+  const delta = value - a[o + RW_MEAN];
+  a[o + RW_MEAN] += delta / size;
+  a[o + RW_M2] += delta * (value - a[o + RW_MEAN]);
+  const pushes = a[o + RW_PUSHES] + 1;
+  a[o + RW_PUSHES] = pushes;
+  if (pushes >= 8 * capacity) rwRecompute(a, o, capacity);
+}
+
+export function rwPushRepeated(a: Float64Array, o: number, capacity: number, value: number, times: number): void {
+  const effective = Math.min(times, capacity);
+  for (let i = 0; i < effective; i++) rwPush(a, o, capacity, value);
+}
+
+export function rwCopyValuesTo(a: Float64Array, o: number, capacity: number, out: Float64Array): number {
+  const n = a[o + RW_SIZE];
+  const values = o + RW_VALUES;
+  let at = a[o + RW_HEAD];
+  for (let i = 0; i < n; i++) {
+    out[i] = a[values + at];
+    if (++at === capacity) at = 0;
+  }
+  return n;
+}
+
+export function rwToArray(a: Float64Array, o: number, capacity: number): number[] {
+  const n = a[o + RW_SIZE];
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = a[o + RW_VALUES + ((a[o + RW_HEAD] + i) % capacity)];
+  return out;
+}
+
+// The caller has not yet decremented the size: the removal sees n values, leaves n − 1.
+// The value leaving is read at `a[at]` (an index crosses the call unboxed, a double would not).
+function rwRemoveFromMoments(a: Float64Array, o: number, at: number): void {
+  const value = a[at];
+  const remaining = a[o + RW_SIZE] - 1;
+  if (remaining === 0) {
+    a[o + RW_MEAN] = 0;
+    a[o + RW_M2] = 0;
+    a[o + RW_SIZE] = 0;
+    return;
+  }
+  const oldMean = a[o + RW_MEAN];
+  const mean = oldMean - (value - oldMean) / remaining;
+  a[o + RW_MEAN] = mean;
+  a[o + RW_M2] -= (value - oldMean) * (value - mean);
+  a[o + RW_SIZE] = remaining;
+}
+
+function rwRecompute(a: Float64Array, o: number, capacity: number): void {
+  a[o + RW_PUSHES] = 0;
+  const size = a[o + RW_SIZE];
+  const head = a[o + RW_HEAD];
+  const values = o + RW_VALUES;
+  let sum = 0;
+  for (let i = 0; i < size; i++) sum += a[values + ((head + i) % capacity)];
+  const mean = size === 0 ? 0 : sum / size;
+  let m2 = 0;
+  for (let i = 0; i < size; i++) {
+    const d = a[values + ((head + i) % capacity)] - mean;
+    m2 += d * d;
+  }
+  a[o + RW_MEAN] = mean;
+  a[o + RW_M2] = m2;
 }
 
 export interface RollingWindowMomentsState {
