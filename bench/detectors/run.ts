@@ -93,22 +93,27 @@ for (let r = 0; r < runs; r++) {
   findingCounts.add(lastFindings);
 }
 
-// Memory per tracked key: heap after building one engine minus heap without it, after forced GC.
+// Memory per tracked key: what a second engine adds to a process that holds one already (V8 heap plus the off-heap
+// typed-array stores), each reading after forced GC and a pause, so ArrayBuffer stores freed by an earlier GC are
+// released before they are counted (reading right after building the first engine undercounts them).
 let memoryPerKey = NaN;
 let trackedKeys = 0;
 if (gc) {
-  const used = (): number => {
+  const settledUse = (): number => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
     const m = process.memoryUsage();
     return m.heapUsed + m.external;
   };
-  gc();
-  const before = used();
-  const { engine } = engineLoop(events);
-  gc();
-  const after = used();
-  trackedKeys = engine.trackedKeys;
+  const first = engineLoop(events).engine;
+  const before = settledUse();
+  const second = engineLoop(events).engine;
+  const after = settledUse();
+  trackedKeys = second.trackedKeys;
   memoryPerKey = (after - before) / trackedKeys;
-  if (engine.now < 0) console.log('unreachable'); // keeps `engine` alive until after the measurement
+  if (first.now < 0 || second.now < 0) console.log('unreachable'); // keeps both engines alive until after the measurement
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
