@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '@spendguard/config';
 import { UsageRollupsRepository } from '@spendguard/clickhouse/detection/usage-rollups.repository';
-import type { DetectionPolicy, EngineSnapshot } from '@spendguard/detectors';
+import type { DetectionEngine, DetectionPolicy } from '@spendguard/detectors';
 import { KAFKA, keyPartition, topicPartitionCount } from '@spendguard/kafka';
 import { seedEngine, seedUntil } from './rollup-seed';
 
@@ -31,7 +31,7 @@ export class ColdStartSeeder {
   ) {}
 
   /** The seeded state, or undefined when seeding is off or there is no history. */
-  async seed(topic: string, partition: number, firstEventTimeMs: number, policy: DetectionPolicy, heartbeat: () => Promise<void>): Promise<EngineSnapshot | undefined> {
+  async seed(topic: string, partition: number, firstEventTimeMs: number, policy: DetectionPolicy, heartbeat: () => Promise<void>): Promise<DetectionEngine | undefined> {
     const hours = this.config.DETECT_SEED_LOOKBACK_HOURS;
     if (hours === 0) return undefined;
     const started = Date.now();
@@ -51,6 +51,6 @@ export class ColdStartSeeder {
       `seeded detection state from rollups partition=${partition} accounts=${accounts.length} keys=${result.keys} rows=${result.rows} ` +
         `minutes=[${new Date(sinceMs).toISOString()}, ${new Date(untilMs).toISOString()}) seconds=${seconds.toFixed(2)} rowsPerSecond=${Math.round(result.rows / Math.max(seconds, 0.001))}`,
     );
-    return result.rows > 0 ? result.snapshot : undefined;
+    return result.rows > 0 ? result.engine : undefined;
   }
 }

@@ -106,7 +106,7 @@ export class DetectConsumer implements OnModuleInit, OnApplicationShutdown {
     const detector = saved
       ? PartitionDetector.restored(JSON.parse(saved.snapshot) as EngineSnapshot, BigInt(saved.nextOffset), this.policySource.policy)
       : seeded
-        ? PartitionDetector.restored(seeded, -1n, this.policySource.policy)
+        ? PartitionDetector.seeded(seeded)
         : PartitionDetector.fresh(this.policySource.policy);
     // Messages after the snapshot (or all, without one) are replayed; their findings may be out already.
     detector.rememberPublished(await this.findings.publishedIds(partition, (saved?.savedAtMs ?? Date.now()) - PUBLISHED_LOOKBACK_MS));

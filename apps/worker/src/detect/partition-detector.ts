@@ -22,6 +22,11 @@ export class PartitionDetector {
     return new PartitionDetector(new DetectionEngine(policy), -1n);
   }
 
+  /** An engine built elsewhere (seeded from rollups) that has seen no message yet. */
+  static seeded(engine: DetectionEngine): PartitionDetector {
+    return new PartitionDetector(engine, -1n);
+  }
+
   static restored(snapshot: EngineSnapshot, nextOffset: bigint, policy: DetectionPolicy): PartitionDetector {
     return new PartitionDetector(DetectionEngine.restore(snapshot, policy), nextOffset);
   }

@@ -30,7 +30,7 @@ describe('seedEngine', () => {
   it('learns every row once and counts them', async () => {
     const result = await seedEngine(DetectionPolicy.defaults(), rows(history()), until);
     expect(result).toMatchObject({ rows: 2 * 24 * 60, keys: 1 });
-    const key = result.snapshot.accounts[0].keys[0];
+    const key = result.engine.snapshot().accounts[0].keys[0];
     expect(key.series.spendTotal).toBeCloseTo(0.02 * 2 * 24 * 60, 6);
   });
 
@@ -39,7 +39,7 @@ describe('seedEngine', () => {
   });
 
   it('judges a moderate spike against the seeded history, unlike a fresh engine', async () => {
-    const seeded = DetectionEngine.restore((await seedEngine(DetectionPolicy.defaults(), rows(history()), until)).snapshot);
+    const seeded = (await seedEngine(DetectionPolicy.defaults(), rows(history()), until)).engine;
     const spike = Array.from({ length: 40 }, (_, i) => event(until + 5 * MINUTE + i * 1000, 0.1, i));
     const critical = (engine: DetectionEngine) => spike.flatMap((e) => engine.observe(e)).filter((f) => f.severity === 'critical' && f.detector !== 'novelty');
     expect(critical(seeded).length).toBeGreaterThan(0);
@@ -48,7 +48,7 @@ describe('seedEngine', () => {
 
   it('restarts novelty warm-up at the cut-over: the key\'s everyday model and IP are not "new"', async () => {
     const result = await seedEngine(DetectionPolicy.defaults(), rows(history()), until);
-    const engine = DetectionEngine.restore(result.snapshot);
+    const engine = DetectionEngine.restore(result.engine.snapshot());
     // $6 on the usual model within the hour: a "never used model" critical if novelty thought the key warm.
     const findings = Array.from({ length: 60 }, (_, i) => event(until + i * MINUTE, 0.1, i)).flatMap((e) => engine.observe(e));
     expect(findings.filter((f) => f.detector === 'novelty')).toEqual([]);

@@ -1,4 +1,4 @@
-import { DetectionEngine, type DetectionPolicy, type EngineSnapshot, type RollupRow } from '@spendguard/detectors';
+import { DetectionEngine, type DetectionPolicy, type RollupRow } from '@spendguard/detectors';
 
 const MINUTE_MS = 60_000;
 
@@ -26,8 +26,8 @@ export function seedUntil(firstEventTimeMs: number): number {
 }
 
 export interface SeedResult {
-  /** The seeded engine's state, ready for `DetectionEngine.restore`. */
-  snapshot: EngineSnapshot;
+  /** The engine that learned the rows; it goes on with the replay. */
+  engine: DetectionEngine;
   rows: number;
   keys: number;
 }
@@ -54,5 +54,5 @@ export async function seedEngine(policy: DetectionPolicy, rows: AsyncIterable<Ro
     const pending = onRow();
     if (pending) await pending;
   }
-  return { snapshot: engine.snapshot(), rows: count, keys: engine.trackedKeys };
+  return { engine, rows: count, keys: engine.trackedKeys };
 }
