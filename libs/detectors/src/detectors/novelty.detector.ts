@@ -52,14 +52,12 @@ export class NoveltyMemory {
    * else to do: the entry is neither novel nor tracked), false when `observe` must run.
    */
   repeatQuiet(value: string, time: number): boolean {
-    const hot = this.hot;
-    const at = this.at;
-    if (hot[at + HOT_QUIET] === 0 || value !== this.lastValue) return false;
-    const lastSeen = hot[at + HOT_LAST_SEEN];
-    if (!(time - lastSeen <= this.options.horizonMs)) return false;
-    // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
-    if (time - lastSeen > REFRESH_MS) hot[at + HOT_LAST_SEEN] = time;
-    return true;
+    return value === this.lastValue && noveltyRepeatQuiet(this.hot, this.at, this.options.horizonMs, time);
+  }
+
+  /** The value `repeatQuiet` answers for (a caller may keep it next to its own numbers and check it first). */
+  get last(): string | undefined {
+    return this.lastValue;
   }
 
   /**
@@ -178,6 +176,20 @@ export class NoveltyMemory {
     }
     if (time - oldestSeen <= this.options.horizonMs) this.saturated = true;
   }
+}
+
+/**
+ * The hot-number half of `NoveltyMemory.repeatQuiet`, for a caller that has compared the value
+ * with the memory's `last` itself: true (and the sighting recorded) when the last entry is
+ * quiet and within the horizon.
+ */
+export function noveltyRepeatQuiet(hot: Float64Array, at: number, horizonMs: number, time: number): boolean {
+  if (hot[at + HOT_QUIET] === 0) return false;
+  const lastSeen = hot[at + HOT_LAST_SEEN];
+  if (!(time - lastSeen <= horizonMs)) return false;
+  // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
+  if (time - lastSeen > REFRESH_MS) hot[at + HOT_LAST_SEEN] = time;
+  return true;
 }
 
 /** Doubles a `NoveltyMemory` keeps in its `hot` array. */

@@ -1,6 +1,6 @@
 import type { Finding, MetricName } from '@spendguard/contracts/finding';
 import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
-import { NoveltyMemory, type NoveltyEntry, type NoveltyMemoryState } from '../detectors/novelty.detector';
+import { NoveltyMemory, noveltyRepeatQuiet, type NoveltyEntry, type NoveltyMemoryState } from '../detectors/novelty.detector';
 import { DetectionPolicy } from '../policy/detection-policy';
 import { buildFinding, describeSubject, formatUsd, type FindingDraft } from './finding-factory';
 import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './series-state';
@@ -174,7 +174,7 @@ export class DetectionEngine {
       for (const k of a.keys) {
         const keySeries = new SeriesState(a.accountId, k.keyId, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
         const novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], keySeries.noveltyNumbers, keySeries.noveltyAt(i)) : undefined));
-        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket], originPagedAt: k.originPagedAt ?? -Infinity, newOriginSpend: k.newOriginSpend ?? 0, awaitingFirstEvent: k.firstSeen === SEEN_IN_ROLLUPS_ONLY };
+        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket], originPagedAt: k.originPagedAt ?? -Infinity, newOriginSpend: k.newOriginSpend ?? 0, awaitingFirstEvent: k.firstSeen === SEEN_IN_ROLLUPS_ONLY, lastModel: novelty[MODEL]?.last, lastIp: novelty[IP]?.last, lastCountry: novelty[COUNTRY]?.last, lastUserAgent: novelty[USER_AGENT]?.last };
         account.keys.set(k.keyId, key);
         if (!engine.keysById.has(k.keyId)) engine.keysById.set(k.keyId, key);
       }
@@ -189,9 +189,10 @@ export class DetectionEngine {
     series.roll(time - (time % bucketMs), judge, this.drafts);
   }
 
-  private accountFor(accountId: string, time: number): AccountState {
-    let account = this.accounts.get(accountId);
+  private accountFor(eventAccountId: string, time: number): AccountState {
+    let account = this.accounts.get(eventAccountId);
     if (account === undefined) {
+      const accountId = compactCopy(eventAccountId);
       const p = this.policy.engine.priors;
       const prior: SeriesPrior = { cost: p.keyCostPerBucketUsd, costVariance: p.keyCostPerBucketUsd ** 2, requests: p.keyRequestsPerBucket, tokens: p.keyTokensPerBucket };
       const series = new SeriesState(accountId, undefined, this.policy.forAccount(accountId), this.policy.engine, prior);
@@ -202,12 +203,13 @@ export class DetectionEngine {
     return account;
   }
 
-  private keyFor(account: AccountState, keyId: string, time: number): KeyState {
-    let key = account.keys.get(keyId);
+  private keyFor(account: AccountState, eventKeyId: string, time: number): KeyState {
+    let key = account.keys.get(eventKeyId);
     if (key === undefined) {
+      const keyId = compactCopy(eventKeyId);
       const series = new SeriesState(account.accountId, keyId, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
       series.open(time - (time % this.policy.engine.bucketMs));
-      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1], originPagedAt: -Infinity, newOriginSpend: 0, awaitingFirstEvent: false };
+      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1], originPagedAt: -Infinity, newOriginSpend: 0, awaitingFirstEvent: false, lastModel: undefined, lastIp: undefined, lastCountry: undefined, lastUserAgent: undefined };
       account.keys.set(keyId, key);
       if (!this.keysById.has(keyId)) this.keysById.set(keyId, key);
     }
@@ -246,11 +248,27 @@ export class DetectionEngine {
       key.awaitingFirstEvent = false;
     }
     this.newIpCost = 0;
+    // Most events repeat the key's last value of each attribute: answered from the key record and the
+    // series' numbers (already read for this event), without touching the novelty memory.
     // The event, not its time and cost, is passed: a double argument of a call that is not inlined is a boxed number.
-    this.judgeNoveltyOf(key, MODEL, event.model, event, true, out);
-    this.judgeNoveltyOf(key, IP, event.ip, event, true, out, event.ip, event.country);
-    this.judgeNoveltyOf(key, COUNTRY, event.country, event, true, out, event.ip, event.country);
-    this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, event, false, out);
+    const hot = key.series.noveltyNumbers;
+    const horizonMs = this.novelty.horizonMs;
+    if (event.model !== key.lastModel || !L_noveltyRepeatQuiet(hot, MODEL_AT, horizonMs, time)) {
+      this.judgeNoveltyOf(key, MODEL, event.model, event, true, out);
+      key.lastModel = key.novelty[MODEL]?.last;
+    }
+    if (event.ip !== key.lastIp || !L_noveltyRepeatQuiet(hot, IP_AT, horizonMs, time)) {
+      this.judgeNoveltyOf(key, IP, event.ip, event, true, out, event.ip, event.country);
+      key.lastIp = key.novelty[IP]?.last;
+    }
+    if (event.country !== key.lastCountry || !L_noveltyRepeatQuiet(hot, COUNTRY_AT, horizonMs, time)) {
+      this.judgeNoveltyOf(key, COUNTRY, event.country, event, true, out, event.ip, event.country);
+      key.lastCountry = key.novelty[COUNTRY]?.last;
+    }
+    if (event.userAgent !== key.lastUserAgent || !L_noveltyRepeatQuiet(hot, USER_AGENT_AT, horizonMs, time)) {
+      this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, event, false, out);
+      key.lastUserAgent = key.novelty[USER_AGENT]?.last;
+    }
   }
 
   private judgeNoveltyOf(key: KeyState, i: number, value: string, event: UsageEvent, withCost: boolean, out: FindingDraft[], ip = '', country = ''): void {
@@ -258,8 +276,6 @@ export class DetectionEngine {
     const time = event.time;
     let memory = key.novelty[i];
     if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.series.noveltyNumbers, key.series.noveltyAt(i));
-    // Most events repeat the key's last value: answered from the series' numbers, no entry object read.
-    else if (memory.repeatQuiet(value, time)) return;
     const costUsd = withCost ? event.costUsd : 0;
     const warm = time - key.firstSeen >= this.noveltyWarmupMs;
     const entry = memory.observe(value, time, warm);
@@ -434,11 +450,28 @@ const MODEL = 0;
 const IP = 1;
 const COUNTRY = 2;
 const USER_AGENT = 3;
+// Offsets of each attribute's novelty hot numbers in its key's series numbers (`SeriesState.noveltyAt`).
+const MODEL_AT = SeriesState.noveltyAt(MODEL);
+const IP_AT = SeriesState.noveltyAt(IP);
+const COUNTRY_AT = SeriesState.noveltyAt(COUNTRY);
+const USER_AGENT_AT = SeriesState.noveltyAt(USER_AGENT);
+// Copied into a module constant: under tsx's CommonJS transform each use of an imported binding is a getter call.
+const L_noveltyRepeatQuiet = noveltyRepeatQuiet;
 const ATTRIBUTE_METRIC: Record<NoveltyAttribute, MetricName> = { model: 'model', ip: 'ip', country: 'country', user_agent: 'user_agent' };
 const ATTRIBUTE_LABEL: Record<NoveltyAttribute, string> = { model: 'model', ip: 'IP', country: 'country', user_agent: 'user agent' };
 
 /** `KeyState.firstSeen` of a key seeded from rollups and not yet seen in an event (finite, so snapshots keep it). */
 const SEEN_IN_ROLLUPS_ONLY = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A copy of an id string for the engine to keep (Map key, key record). Why: every event's
+ * lookup compares its fresh id string with the stored one; the event's own string lies among
+ * that event's other data, a cache miss away from everything else, while a copy made here is
+ * allocated next to the key's other state (and is flat: never a slice of a larger string).
+ */
+function compactCopy(id: string): string {
+  return id.split('').join('');
+}
 
 /** Shared empty result: most events produce no finding, so no array is allocated for them. Do not mutate. */
 const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
@@ -467,6 +500,11 @@ interface KeyState {
   newOriginSpend: number;
   /** `firstSeen` is `SEEN_IN_ROLLUPS_ONLY` (a flag, so an event need not read the boxed number). */
   awaitingFirstEvent: boolean;
+  /** The `last` value of each novelty memory (see `judgeNovelty`), kept in step after every call into the memory. */
+  lastModel: string | undefined;
+  lastIp: string | undefined;
+  lastCountry: string | undefined;
+  lastUserAgent: string | undefined;
 }
 
 /** "less than a minute ago", "1 minute ago", "12 minutes ago". */
