@@ -3,6 +3,7 @@ import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
 import { NoveltyMemory, noveltyRepeatQuiet, type NoveltyEntry, type NoveltyMemoryState } from '../detectors/novelty.detector';
 import { DetectionPolicy } from '../policy/detection-policy';
 import { buildFinding, describeSubject, formatUsd, type FindingDraft } from './finding-factory';
+import { KeySeries, type AccountState } from './key-series';
 import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './series-state';
 
 /**
@@ -24,7 +25,7 @@ import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './serie
 export class DetectionEngine {
   private readonly accounts = new Map<string, AccountState>();
   /** Every key by key id alone (the first account seen with that id wins; others go through `accounts`). */
-  private readonly keysById = new Map<string, KeyState>();
+  private readonly keysById = new Map<string, KeySeries>();
   private clock = -Infinity;
   private readonly drafts: FindingDraft[] = [];
   /** What the event being judged added to its key's `newOriginSpend` (scratch of `judgeNovelty`). */
@@ -61,7 +62,7 @@ export class DetectionEngine {
     this.currentPolicy = policy;
     for (const account of this.accounts.values()) {
       account.series.applySettings(policy.forAccount(account.accountId));
-      for (const key of account.keys.values()) key.series.applySettings(policy.forKey(account.accountId, key.keyId));
+      for (const key of account.keys.values()) key.applySettings(policy.forKey(account.accountId, key.keyId));
     }
   }
 
@@ -89,7 +90,7 @@ export class DetectionEngine {
     }
     const drafts = this.drafts;
     const accountSeries = account.series;
-    const keySeries = key.series;
+    const keySeries = key;
     if (time >= accountSeries.bucketEnd) accountSeries.rollToEvent(event, drafts);
     if (time >= keySeries.bucketEnd) keySeries.rollToEvent(event, drafts);
     const cost = event.costUsd;
@@ -109,7 +110,7 @@ export class DetectionEngine {
     if (now > this.clock) this.clock = now;
     for (const account of this.accounts.values()) {
       this.rollIfDue(account.series, now, true);
-      for (const key of account.keys.values()) this.rollIfDue(key.series, now, true);
+      for (const key of account.keys.values()) this.rollIfDue(key, now, true);
     }
     return this.takeFindings();
   }
@@ -136,8 +137,8 @@ export class DetectionEngine {
       key.awaitingFirstEvent = true;
     }
     this.rollIfDue(account.series, time, false);
-    this.rollIfDue(key.series, time, false);
-    key.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
+    this.rollIfDue(key, time, false);
+    key.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
     account.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
   }
 
@@ -152,7 +153,7 @@ export class DetectionEngine {
         keys: Array.from(a.keys.values(), (k) => ({
           keyId: k.keyId,
           firstSeen: k.firstSeen,
-          series: k.series.toSnapshot(),
+          series: k.toSnapshot(),
           novelty: k.novelty.map((memory) => memory?.toState() ?? null),
           noveltyBucket: [...k.noveltyBucket],
           originPagedAt: Number.isFinite(k.originPagedAt) ? k.originPagedAt : null,
@@ -172,9 +173,16 @@ export class DetectionEngine {
       const series = new SeriesState(a.accountId, undefined, policy.forAccount(a.accountId), settings, ZERO_PRIOR, a.series);
       const account: AccountState = { accountId: a.accountId, series, keys: new Map() };
       for (const k of a.keys) {
-        const keySeries = new SeriesState(a.accountId, k.keyId, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
-        const novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], keySeries.noveltyNumbers, keySeries.noveltyAt(i)) : undefined));
-        const key: KeyState = { keyId: k.keyId, account, firstSeen: k.firstSeen, series: keySeries, novelty, noveltyBucket: [...k.noveltyBucket], originPagedAt: k.originPagedAt ?? -Infinity, newOriginSpend: k.newOriginSpend ?? 0, awaitingFirstEvent: k.firstSeen === SEEN_IN_ROLLUPS_ONLY, lastModel: novelty[MODEL]?.last, lastIp: novelty[IP]?.last, lastCountry: novelty[COUNTRY]?.last, lastUserAgent: novelty[USER_AGENT]?.last };
+        const key = new KeySeries(account, k.keyId, k.firstSeen, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
+        key.novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], key.noveltyNumbers, key.noveltyAt(i)) : undefined));
+        key.noveltyBucket = [...k.noveltyBucket];
+        key.originPagedAt = k.originPagedAt ?? -Infinity;
+        key.newOriginSpend = k.newOriginSpend ?? 0;
+        key.awaitingFirstEvent = k.firstSeen === SEEN_IN_ROLLUPS_ONLY;
+        key.lastModel = key.novelty[MODEL]?.last;
+        key.lastIp = key.novelty[IP]?.last;
+        key.lastCountry = key.novelty[COUNTRY]?.last;
+        key.lastUserAgent = key.novelty[USER_AGENT]?.last;
         account.keys.set(k.keyId, key);
         if (!engine.keysById.has(k.keyId)) engine.keysById.set(k.keyId, key);
       }
@@ -203,13 +211,12 @@ export class DetectionEngine {
     return account;
   }
 
-  private keyFor(account: AccountState, eventKeyId: string, time: number): KeyState {
+  private keyFor(account: AccountState, eventKeyId: string, time: number): KeySeries {
     let key = account.keys.get(eventKeyId);
     if (key === undefined) {
       const keyId = compactCopy(eventKeyId);
-      const series = new SeriesState(account.accountId, keyId, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
-      series.open(time - (time % this.policy.engine.bucketMs));
-      key = { keyId, account, firstSeen: time, series, novelty: [undefined, undefined, undefined, undefined], noveltyBucket: [-1, -1, -1, -1], originPagedAt: -Infinity, newOriginSpend: 0, awaitingFirstEvent: false, lastModel: undefined, lastIp: undefined, lastCountry: undefined, lastUserAgent: undefined };
+      key = new KeySeries(account, keyId, time, this.policy.forKey(account.accountId, keyId), this.policy.engine, this.priorForNewKey(account));
+      key.open(time - (time % this.policy.engine.bucketMs));
       account.keys.set(keyId, key);
       if (!this.keysById.has(keyId)) this.keysById.set(keyId, key);
     }
@@ -241,7 +248,7 @@ export class DetectionEngine {
    * key's usual traffic (`judgeOrigin`): a leaked key used from somewhere else while its
    * owner keeps using it, the signature of a drain that stays under every rate threshold.
    */
-  private judgeNovelty(key: KeyState, event: UsageEvent, out: FindingDraft[]): void {
+  private judgeNovelty(key: KeySeries, event: UsageEvent, out: FindingDraft[]): void {
     const time = event.time;
     if (key.awaitingFirstEvent) {
       key.firstSeen = time;
@@ -251,45 +258,45 @@ export class DetectionEngine {
     // Most events repeat the key's last value of each attribute: answered from the key record and the
     // series' numbers (already read for this event), without touching the novelty memory.
     // The event, not its time and cost, is passed: a double argument of a call that is not inlined is a boxed number.
-    const hot = key.series.noveltyNumbers;
+    const hot = key.noveltyNumbers;
     const horizonMs = this.novelty.horizonMs;
     if (event.model !== key.lastModel || !L_noveltyRepeatQuiet(hot, MODEL_AT, horizonMs, time)) {
       this.judgeNoveltyOf(key, MODEL, event.model, event, true, out);
-      key.lastModel = key.novelty[MODEL]?.last;
+      key.lastModel = keptValue(key.lastModel, key.novelty[MODEL]?.last);
     }
     if (event.ip !== key.lastIp || !L_noveltyRepeatQuiet(hot, IP_AT, horizonMs, time)) {
       this.judgeNoveltyOf(key, IP, event.ip, event, true, out, event.ip, event.country);
-      key.lastIp = key.novelty[IP]?.last;
+      key.lastIp = keptValue(key.lastIp, key.novelty[IP]?.last);
     }
     if (event.country !== key.lastCountry || !L_noveltyRepeatQuiet(hot, COUNTRY_AT, horizonMs, time)) {
       this.judgeNoveltyOf(key, COUNTRY, event.country, event, true, out, event.ip, event.country);
-      key.lastCountry = key.novelty[COUNTRY]?.last;
+      key.lastCountry = keptValue(key.lastCountry, key.novelty[COUNTRY]?.last);
     }
     if (event.userAgent !== key.lastUserAgent || !L_noveltyRepeatQuiet(hot, USER_AGENT_AT, horizonMs, time)) {
       this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, event, false, out);
-      key.lastUserAgent = key.novelty[USER_AGENT]?.last;
+      key.lastUserAgent = keptValue(key.lastUserAgent, key.novelty[USER_AGENT]?.last);
     }
   }
 
-  private judgeNoveltyOf(key: KeyState, i: number, value: string, event: UsageEvent, withCost: boolean, out: FindingDraft[], ip = '', country = ''): void {
+  private judgeNoveltyOf(key: KeySeries, i: number, value: string, event: UsageEvent, withCost: boolean, out: FindingDraft[], ip = '', country = ''): void {
     if (value === '') return;
     const time = event.time;
     let memory = key.novelty[i];
-    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.series.noveltyNumbers, key.series.noveltyAt(i));
+    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.noveltyNumbers, key.noveltyAt(i));
     const costUsd = withCost ? event.costUsd : 0;
     const warm = time - key.firstSeen >= this.noveltyWarmupMs;
     const entry = memory.observe(value, time, warm);
     if (entry.novel) {
-      if (warm && !memory.saturated && key.noveltyBucket[i] !== key.series.bucketStart) {
+      if (warm && !memory.saturated && key.noveltyBucket[i] !== key.bucketStart) {
         // One novelty finding per attribute and bucket: a burst of new IPs is one finding.
-        key.noveltyBucket[i] = key.series.bucketStart;
+        key.noveltyBucket[i] = key.bucketStart;
         out.push(this.noveltyDraft(key, NOVELTY_ATTRIBUTES[i], value, i === MODEL ? 'warning' : 'info', time, 0, entry));
       }
       if (i !== MODEL) {
-        if (warm && !memory.saturated) key.series.newOriginAt = time;
+        if (warm && !memory.saturated) key.newOriginAt = time;
         // The key's totals just before this event (it is already in the bucket).
-        entry.baseSpendUsd = key.series.spendTotal - costUsd;
-        entry.baseExpectedUsd = key.series.expectedTotalAt(time);
+        entry.baseSpendUsd = key.spendTotal - costUsd;
+        entry.baseExpectedUsd = key.expectedTotalAt(time);
         entry.baseNewOriginSpendUsd = key.newOriginSpend - this.newIpCost; // the IP may have counted this event already
       }
     }
@@ -300,7 +307,7 @@ export class DetectionEngine {
     }
     if (entry.escalated) return;
     const spent = memory.addSpend(entry, time, costUsd);
-    const t = key.series.settings.thresholds;
+    const t = key.settings.thresholds;
     if (i === MODEL) {
       if (spent >= t.noveltyCriticalSpendUsd) {
         entry.escalated = true;
@@ -332,13 +339,13 @@ export class DetectionEngine {
    * At most one origin critical per key and spend window (an attacker's proxy IPs, or a new
    * IP in a new country, are one page).
    */
-  private judgeOrigin(key: KeyState, i: number, value: string, otherValue: string, time: number, spent: number, entry: NoveltyEntry, out: FindingDraft[]): void {
+  private judgeOrigin(key: KeySeries, i: number, value: string, otherValue: string, time: number, spent: number, entry: NoveltyEntry, out: FindingDraft[]): void {
     if (time - key.originPagedAt <= this.novelty.spendWindowMs) {
       // One origin page per key and spend window: an attacker's 20 proxy IPs, or a new IP in a new country, are one story.
       entry.escalated = true;
       return;
     }
-    const s = key.series;
+    const s = key;
     const t = s.settings.thresholds;
     const hourly = s.expectedBucketCost * (3_600_000 / this.bucketMs);
     const bar = Math.max(t.originCriticalSpendUsd, t.originCriticalHourShare * hourly);
@@ -378,8 +385,8 @@ export class DetectionEngine {
     });
   }
 
-  private noveltyDraft(key: KeyState, attr: NoveltyAttribute, value: string, severity: 'info' | 'warning' | 'critical', time: number, spent: number, entry: NoveltyEntry): FindingDraft {
-    const s = key.series;
+  private noveltyDraft(key: KeySeries, attr: NoveltyAttribute, value: string, severity: 'info' | 'warning' | 'critical', time: number, spent: number, entry: NoveltyEntry): FindingDraft {
+    const s = key;
     const days = this.policy.engine.noveltyHorizonDays;
     const who = describeSubject(s.accountId, s.keyId);
     const threshold = s.settings.thresholds.noveltyCriticalSpendUsd;
@@ -460,7 +467,7 @@ const L_noveltyRepeatQuiet = noveltyRepeatQuiet;
 const ATTRIBUTE_METRIC: Record<NoveltyAttribute, MetricName> = { model: 'model', ip: 'ip', country: 'country', user_agent: 'user_agent' };
 const ATTRIBUTE_LABEL: Record<NoveltyAttribute, string> = { model: 'model', ip: 'IP', country: 'country', user_agent: 'user agent' };
 
-/** `KeyState.firstSeen` of a key seeded from rollups and not yet seen in an event (finite, so snapshots keep it). */
+/** `KeySeries.firstSeen` of a key seeded from rollups and not yet seen in an event (finite, so snapshots keep it). */
 const SEEN_IN_ROLLUPS_ONLY = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -473,39 +480,17 @@ function compactCopy(id: string): string {
   return id.split('').join('');
 }
 
+/** `last` as the engine keeps it: `kept` when equal (no new copy), else a `compactCopy`. */
+function keptValue(kept: string | undefined, last: string | undefined): string | undefined {
+  if (last === kept) return kept;
+  return last === undefined ? undefined : compactCopy(last);
+}
+
 /** Shared empty result: most events produce no finding, so no array is allocated for them. Do not mutate. */
 const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
 
 /** Restored series keep their learned baselines; the prior is not used. */
 const ZERO_PRIOR: SeriesPrior = { cost: 0, costVariance: 0, requests: 0, tokens: 0 };
-
-interface AccountState {
-  accountId: string;
-  series: SeriesState;
-  keys: Map<string, KeyState>;
-}
-
-interface KeyState {
-  keyId: string;
-  account: AccountState;
-  firstSeen: number;
-  series: SeriesState;
-  /** Per attribute, indexed like NOVELTY_ATTRIBUTES; created on the attribute's first non-empty value. */
-  novelty: Array<NoveltyMemory | undefined>;
-  /** Bucket start of the last novelty finding per attribute (dedupe per bucket). */
-  noveltyBucket: number[];
-  /** Time of the last origin (IP/country) page: one per key and novelty spend window. */
-  originPagedAt: number;
-  /** Running total of the spend made from an IP that was still new (within the spend window of its first sight). */
-  newOriginSpend: number;
-  /** `firstSeen` is `SEEN_IN_ROLLUPS_ONLY` (a flag, so an event need not read the boxed number). */
-  awaitingFirstEvent: boolean;
-  /** The `last` value of each novelty memory (see `judgeNovelty`), kept in step after every call into the memory. */
-  lastModel: string | undefined;
-  lastIp: string | undefined;
-  lastCountry: string | undefined;
-  lastUserAgent: string | undefined;
-}
 
 /** "less than a minute ago", "1 minute ago", "12 minutes ago". */
 function minutesAgo(ms: number): string {
