@@ -12,7 +12,7 @@ import type { ResolvedSettings } from '../policy/detection-policy';
 import { EWMA_MEAN, EWMA_SIZE, EWMA_VARIANCE, EwmaMoments, ewmaInit, ewmaToState, ewmaUpdate, ewmaUpdateRepeated, type EwmaMomentsState } from '../stats/ewma-moments';
 import { medianAbsoluteDeviationOfSorted, medianOfSorted } from '../stats/median-mad-window';
 import { RBM_MAXIMA, rbmAdd, rbmInit, rbmMaxAt, rbmToState } from '../stats/rolling-bucket-max';
-import { RW_MEAN, RW_SIZE, rwCopyValuesTo, rwPush, rwPushRepeated, rwSampleVariance, rwSize, rwToArray } from '../stats/rolling-window-moments';
+import { RW_MEAN, RW_SIZE, RW_VALUES, rwCopyValuesTo, rwPush, rwPushRepeated, rwSampleVariance, rwToArray } from '../stats/rolling-window-moments';
 import { bucketLabel, describeSubject, formatNumber, formatUsd, type FindingDraft } from './finding-factory';
 
 
@@ -27,6 +27,7 @@ const SD_RUN_START_ = SD_RUN_START;
 const SD_ALLOWANCE_ = SD_ALLOWANCE;
 const RW_SIZE_ = RW_SIZE;
 const RW_MEAN_ = RW_MEAN;
+const RW_VALUES_ = RW_VALUES;
 const BLOCK_MS_ = BLOCK_MS;
 const L_ewmaUpdate = ewmaUpdate;
 const L_ewmaUpdateRepeated = ewmaUpdateRepeated;
@@ -80,7 +81,7 @@ export class SeriesState {
   ) {
     this.bucketMs = engine.bucketMs;
     this.windowCapacity = engine.windowBuckets;
-    const s = (this.s = new Float64Array(COST_WINDOW + rwSize(engine.windowBuckets)));
+    const s = (this.s = new Float64Array(COST_WINDOW_VALUES + engine.windowBuckets));
     s[NEXT_COST] = s[NEXT_REQUESTS] = s[NEXT_TOKENS] = Infinity;
     s[NEW_ORIGIN_AT] = -Infinity;
     const alpha = EwmaMoments.alphaForHalfLife(engine.ewmaHalfLifeBuckets);
@@ -91,7 +92,7 @@ export class SeriesState {
     ewma(REQUESTS_EWMA, state?.requestsEwma, prior.requests, prior.requests);
     ewma(TOKENS_EWMA, state?.tokensEwma, prior.tokens, prior.tokens * prior.tokens);
     ewma(ERROR_RATE_EWMA, state?.errorRateEwma, 0.02, 0.02);
-    if (state) for (const v of state.costWindow) L_rwPush(s, COST_WINDOW, this.windowCapacity, v);
+    if (state) for (const v of state.costWindow) L_rwPush(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity, v);
     rbmInit(s, WEEKLY_PEAK, state?.weeklyPeak);
     const profileAlpha = EwmaMoments.alphaForHalfLife((engine.profileHalfLifeDays * DAY_MS) / (24 * engine.bucketMs));
     sdInit(s, SLOW_DRAIN, profileAlpha, settings.thresholds.cusumAllowance, state?.slowDrain);
@@ -115,6 +116,7 @@ export class SeriesState {
         s[BLOCK_YOUNG] = state.windowDrain.blockYoung;
       }
       s.set(state.fired, FIRED);
+      s[ANY_FIRED] = state.fired.some((f) => f !== 0) ? 1 : 0;
       s[PROFILE] = L_profileIndex(s[BUCKET_START]);
       this.resetLevels();
     }
@@ -289,7 +291,10 @@ export class SeriesState {
     s[BUCKET_START] = newBucketStart;
     s[PROFILE] = L_profileIndex(newBucketStart);
     s[COST] = s[REQUESTS] = s[TOKENS] = s[ERRORS] = 0;
-    for (let i = FIRED; i < FIRED + LEVEL_COUNT; i++) s[i] = 0;
+    if (s[ANY_FIRED] !== 0) {
+      for (let i = FIRED; i < FIRED + LEVEL_COUNT; i++) s[i] = 0;
+      s[ANY_FIRED] = 0;
+    }
     this.resetLevels();
   }
 
@@ -306,7 +311,7 @@ export class SeriesState {
       requestsEwma: ewmaToState(s, REQUESTS_EWMA),
       tokensEwma: ewmaToState(s, TOKENS_EWMA),
       errorRateEwma: ewmaToState(s, ERROR_RATE_EWMA),
-      costWindow: rwToArray(s, COST_WINDOW, this.windowCapacity),
+      costWindow: rwToArray(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity),
       weeklyPeak: rbmToState(s, WEEKLY_PEAK, PEAK_SLOTS),
       slowDrain: sdToState(s, SLOW_DRAIN),
       caps: this.caps?.toState() ?? null,
@@ -359,7 +364,7 @@ export class SeriesState {
     L_ewmaUpdate(s, COST_EWMA, cost);
     L_ewmaUpdate(s, REQUESTS_EWMA, requests);
     L_ewmaUpdate(s, TOKENS_EWMA, s[TOKENS]);
-    L_rwPush(s, COST_WINDOW, this.windowCapacity, cost);
+    L_rwPush(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity, cost);
     L_rbmAdd(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START], cost);
     s[AGE]++;
   }
@@ -397,7 +402,7 @@ export class SeriesState {
     L_ewmaUpdateRepeated(s, COST_EWMA, 0, count);
     L_ewmaUpdateRepeated(s, REQUESTS_EWMA, 0, count);
     L_ewmaUpdateRepeated(s, TOKENS_EWMA, 0, count);
-    L_rwPushRepeated(s, COST_WINDOW, this.windowCapacity, 0, count);
+    L_rwPushRepeated(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity, 0, count);
     s[EXPECTED_TOTAL] += L_sdLearnIdle(s, SLOW_DRAIN, fromBucketStart, count, this.bucketMs, fallbackMean);
     if (s[SLOW_DRAIN + SD_STATISTIC_] === 0) s[CUSUM_SEVERITY] = 0;
     s[AGE] += count;
@@ -555,7 +560,7 @@ export class SeriesState {
     }
     if (warm && on['robust-zscore'] && windowCount > 0) {
       if (sortScratch.length < this.windowCapacity) sortScratch = new Float64Array(this.windowCapacity);
-      const n = rwCopyValuesTo(s, COST_WINDOW, this.windowCapacity, sortScratch);
+      const n = rwCopyValuesTo(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity, sortScratch);
       const sorted = sortScratch.subarray(0, n).sort();
       const median = medianOfSorted(sorted, n);
       s[WINDOW_MEDIAN] = median;
@@ -589,6 +594,7 @@ export class SeriesState {
     const s = this.s;
     if (s[FIRED + i] !== 0 || !(observed >= s[LEVELS + i])) return false;
     s[FIRED + i] = 1;
+    s[ANY_FIRED] = 1;
     return true;
   }
 
@@ -701,54 +707,63 @@ const LEVEL_TOKENS_SPIKE = 7;
 const LEVEL_TOKENS_EWMA = 8;
 const LEVEL_COUNT = 9;
 
-// Layout of `SeriesState.s`. The fields every closed bucket touches come first, close together.
+// Layout of `SeriesState.s`. What every event touches comes first (line 0), then what every
+// closed bucket touches (lines 1–5), packed: with 10k+ keys each further cache line read per
+// event is a miss. Cold numbers (levels, weekly peak, profiles, rings) follow.
+// Line 0: the bucket in progress and its levels (`next*` are floors until `LEVELS_READY`, see the class comment).
 const BUCKET_START = 0;
 const COST = 1;
 const REQUESTS = 2;
 const TOKENS = 3;
 const ERRORS = 4;
-/** Buckets since this series first saw an event (closed ones, including idle ones). */
-const AGE = 5;
-// Levels of the bucket in progress (`next*` are floors until `LEVELS_READY`, see the class comment).
-const NEXT_COST = 6;
-const NEXT_REQUESTS = 7;
-const NEXT_TOKENS = 8;
+const NEXT_COST = 5;
+const NEXT_REQUESTS = 6;
+const NEXT_TOKENS = 7;
+// Line 1.
+const SPEND_TOTAL = 8;
 const LEVELS_READY = 9;
+/** 1 when a `FIRED` flag is set: rolling clears them only then (their line is not read otherwise). */
+const ANY_FIRED = 10;
+/** Buckets since this series first saw an event (closed ones, including idle ones). */
+const AGE = 11;
 /** `L_profileIndex(bucketStart)`: the hour-of-day profile of the bucket in progress. */
-const PROFILE = 10;
-const SPEND_TOTAL = 11;
-const EXPECTED_TOTAL = 12;
-/** Block in progress of the window drain test (cost, expected, any young profile). */
-const BLOCK_COST = 13;
-const BLOCK_EXPECTED = 14;
-const BLOCK_YOUNG = 15;
-const NEW_ORIGIN_AT = 16;
-/** Median and MAD of the cost window, valid once levels are computed with robust-zscore on. */
-const WINDOW_MEDIAN = 17;
-const WINDOW_MAD = 18;
+const PROFILE = 12;
+const EXPECTED_TOTAL = 13;
 /** 0 none, 2 warning, 3 critical: what was emitted for the current CUSUM run. */
-const CUSUM_SEVERITY = 19;
-/** Expected cost of the bucket being closed (passed to `judgeCusum` here: no boxed double on the call). */
-const CLOSE_EXPECTED = 20;
+const CUSUM_SEVERITY = 14;
 /** Start of the bucket `roll` opens (passed to `rollToPending` here). */
-const ROLL_TO = 21;
-/** Levels by LEVEL_* (Infinity = off), and whether each fired in this bucket (0/1). */
-const LEVELS = 22;
-const FIRED = LEVELS + LEVEL_COUNT;
-/** Per novelty attribute, the key's `NoveltyMemory` hot numbers (keys only; see `noveltyNumbers`). */
-const NOVELTY = FIRED + LEVEL_COUNT;
+const ROLL_TO = 15;
+/** Line 2: per novelty attribute, the key's `NoveltyMemory` hot numbers (keys only; see `noveltyNumbers`). */
+const NOVELTY = 16;
+// Lines 3–4.
 const COST_EWMA = NOVELTY + 4 * NOVELTY_HOT_SIZE;
 const REQUESTS_EWMA = COST_EWMA + EWMA_SIZE;
 const TOKENS_EWMA = REQUESTS_EWMA + EWMA_SIZE;
 const ERROR_RATE_EWMA = TOKENS_EWMA + EWMA_SIZE;
+/** Line 5: header of the window of the last `windowBuckets` closed bucket costs (`RollingWindowMoments` layout; its ring is last). */
+const COST_WINDOW = ERROR_RATE_EWMA + EWMA_SIZE;
+/** Block in progress of the window drain test (cost, expected, any young profile). */
+const BLOCK_COST = COST_WINDOW + RW_VALUES_;
+const BLOCK_EXPECTED = BLOCK_COST + 1;
+const BLOCK_YOUNG = BLOCK_COST + 2;
+// Cold.
+const NEW_ORIGIN_AT = BLOCK_COST + 3;
+/** Median and MAD of the cost window, valid once levels are computed with robust-zscore on. */
+const WINDOW_MEDIAN = NEW_ORIGIN_AT + 1;
+const WINDOW_MAD = NEW_ORIGIN_AT + 2;
+/** Expected cost of the bucket being closed (passed to `judgeCusum` here: no boxed double on the call). */
+const CLOSE_EXPECTED = NEW_ORIGIN_AT + 3;
+/** Levels by LEVEL_* (Infinity = off), and whether each fired in this bucket (0/1). */
+const LEVELS = NEW_ORIGIN_AT + 4;
+const FIRED = LEVELS + LEVEL_COUNT;
 /** Daily maxima of the last 8 days (`RollingBucketMax` layout). */
-const WEEKLY_PEAK = ERROR_RATE_EWMA + EWMA_SIZE;
+const WEEKLY_PEAK = FIRED + LEVEL_COUNT;
 const PEAK_SLOTS = 8;
 const SLOW_DRAIN = WEEKLY_PEAK + RBM_MAXIMA + PEAK_SLOTS;
 /** Moving 60-minute window test of a key against its profile (keys only; unused for accounts). */
 const WINDOW_DRAIN = SLOW_DRAIN + SD_SIZE;
-/** The last `windowBuckets` closed bucket costs (`RollingWindowMoments` layout), last: its size is a setting. */
-const COST_WINDOW = WINDOW_DRAIN + WD_SIZE;
+/** The cost window's ring, last: its size is a setting. */
+const COST_WINDOW_VALUES = WINDOW_DRAIN + WD_SIZE;
 
 export interface SeriesStateSnapshot {
   bucketStart: number;

@@ -48,22 +48,22 @@ export class RollingWindowMoments {
 
   /** Adds `value`; when the window is full the oldest value leaves it. */
   push(value: number): void {
-    rwPush(this.w, 0, this.capacity, value);
+    rwPush(this.w, 0, RW_VALUES, this.capacity, value);
   }
 
   /** Same as calling `push(value)` `times` times, in O(min(times, capacity)). */
   pushRepeated(value: number, times: number): void {
-    rwPushRepeated(this.w, 0, this.capacity, value, times);
+    rwPushRepeated(this.w, 0, RW_VALUES, this.capacity, value, times);
   }
 
   /** Copies the values (in no particular order) into `out` (length ≥ count); returns count. No allocation. */
   copyValuesTo(out: Float64Array): number {
-    return rwCopyValuesTo(this.w, 0, this.capacity, out);
+    return rwCopyValuesTo(this.w, 0, RW_VALUES, this.capacity, out);
   }
 
   /** Values oldest first (a copy). */
   toArray(): number[] {
-    return rwToArray(this.w, 0, this.capacity);
+    return rwToArray(this.w, 0, RW_VALUES, this.capacity);
   }
 
   toState(): RollingWindowMomentsState {
@@ -77,8 +77,10 @@ export class RollingWindowMoments {
   }
 }
 
-// The math on a Float64Array at offset `o` (layout `RW_*`, ring at `o + RW_VALUES`): the class
-// above and `SeriesState` (which embeds the window in its one state array) run the same code.
+// The math on a Float64Array: header at offset `o` (layout `RW_*`), ring of `capacity` values at
+// offset `v` (the class above keeps it right after the header, at `RW_VALUES`; `SeriesState`,
+// which embeds the window in its one state array, keeps the header with its other per-bucket
+// numbers and the ring at the end). Both run the same code.
 export const RW_HEAD = 0; // index of the oldest value
 export const RW_SIZE = 1;
 export const RW_MEAN = 2;
@@ -86,7 +88,7 @@ export const RW_M2 = 3; // Welford's M2
 export const RW_PUSHES = 4; // pushes since the last recompute
 export const RW_VALUES = 5;
 
-/** Doubles a window of `capacity` values takes. */
+/** Doubles a window of `capacity` values takes (header and ring). */
 export function rwSize(capacity: number): number {
   return RW_VALUES + capacity;
 }
@@ -96,8 +98,8 @@ export function rwSampleVariance(a: Float64Array, o: number): number {
   return n < 2 ? 0 : Math.max(0, a[o + RW_M2] / (n - 1));
 }
 
-export function rwPush(a: Float64Array, o: number, capacity: number, value: number): void {
-  const values = o + RW_VALUES;
+export function rwPush(a: Float64Array, o: number, v: number, capacity: number, value: number): void {
+  const values = v;
   const head = a[o + RW_HEAD];
   if (a[o + RW_SIZE] === capacity) {
     rwRemoveFromMoments(a, o, values + head);
@@ -114,17 +116,17 @@ export function rwPush(a: Float64Array, o: number, capacity: number, value: numb
   a[o + RW_M2] += delta * (value - a[o + RW_MEAN]);
   const pushes = a[o + RW_PUSHES] + 1;
   a[o + RW_PUSHES] = pushes;
-  if (pushes >= 8 * capacity) rwRecompute(a, o, capacity);
+  if (pushes >= 8 * capacity) rwRecompute(a, o, v, capacity);
 }
 
-export function rwPushRepeated(a: Float64Array, o: number, capacity: number, value: number, times: number): void {
+export function rwPushRepeated(a: Float64Array, o: number, v: number, capacity: number, value: number, times: number): void {
   const effective = Math.min(times, capacity);
-  for (let i = 0; i < effective; i++) rwPush(a, o, capacity, value);
+  for (let i = 0; i < effective; i++) rwPush(a, o, v, capacity, value);
 }
 
-export function rwCopyValuesTo(a: Float64Array, o: number, capacity: number, out: Float64Array): number {
+export function rwCopyValuesTo(a: Float64Array, o: number, v: number, capacity: number, out: Float64Array): number {
   const n = a[o + RW_SIZE];
-  const values = o + RW_VALUES;
+  const values = v;
   let at = a[o + RW_HEAD];
   for (let i = 0; i < n; i++) {
     out[i] = a[values + at];
@@ -133,10 +135,10 @@ export function rwCopyValuesTo(a: Float64Array, o: number, capacity: number, out
   return n;
 }
 
-export function rwToArray(a: Float64Array, o: number, capacity: number): number[] {
+export function rwToArray(a: Float64Array, o: number, v: number, capacity: number): number[] {
   const n = a[o + RW_SIZE];
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = a[o + RW_VALUES + ((a[o + RW_HEAD] + i) % capacity)];
+  for (let i = 0; i < n; i++) out[i] = a[v + ((a[o + RW_HEAD] + i) % capacity)];
   return out;
 }
 
@@ -158,11 +160,11 @@ function rwRemoveFromMoments(a: Float64Array, o: number, at: number): void {
   a[o + RW_SIZE] = remaining;
 }
 
-function rwRecompute(a: Float64Array, o: number, capacity: number): void {
+function rwRecompute(a: Float64Array, o: number, v: number, capacity: number): void {
   a[o + RW_PUSHES] = 0;
   const size = a[o + RW_SIZE];
   const head = a[o + RW_HEAD];
-  const values = o + RW_VALUES;
+  const values = v;
   let sum = 0;
   for (let i = 0; i < size; i++) sum += a[values + ((head + i) % capacity)];
   const mean = size === 0 ? 0 : sum / size;
