@@ -1,6 +1,10 @@
 /**
  * Detector speed: events/s of the whole DetectionEngine on one core, and heap per tracked key.
- * Run: node --expose-gc --import tsx bench/detectors/run.ts [events=3000000] [keys=10000] [runs=5] [spanHours=6]
+ * Run: node --expose-gc --import tsx bench/detectors/run.ts [--dist] [events=3000000] [keys=10000] [runs=5] [spanHours=6]
+ *
+ * `--dist` measures the engine as the worker runs it: the compiled `dist/libs/detectors` (`npm run build`,
+ * tsc's CommonJS), not the TypeScript sources as tsx transforms them on the fly (tsx turns every use of
+ * an imported binding into a getter call, which costs on this path; see bench/detectors/README.md).
  *
  * Events are generated once up front (seeded), spread over 10,000 keys in 1,000 accounts,
  * about 6 hours of event time with daily-cycle rates, so buckets close and baselines learn
@@ -11,14 +15,24 @@
  * the off-heap typed-array stores (`external`), after forced GC.
  */
 import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
-import { DetectionEngine } from '@spendguard/detectors';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import * as sources from '@spendguard/detectors';
 import { mulberry32 } from '@spendguard/detectors/testing/seeded-random';
 
-const totalEvents = Number(process.argv[2] ?? 3_000_000);
-const keyCount = Number(process.argv[3] ?? 10_000);
-const runs = Number(process.argv[4] ?? 5);
+const fromDist = process.argv.includes('--dist');
+const args = process.argv.slice(2).filter((a) => a !== '--dist');
+const totalEvents = Number(args[0] ?? 3_000_000);
+const keyCount = Number(args[1] ?? 10_000);
+const runs = Number(args[2] ?? 5);
 /** Event time the events cover: with `keys`, sets how often an event closes its key's minute (fewer keys × longer span = same per-key pattern, smaller state). */
-const spanHours = Number(process.argv[5] ?? 6);
+const spanHours = Number(args[3] ?? 6);
+
+const distEntry = resolve(__dirname, '../../dist/libs/detectors/src/index.js');
+if (fromDist && !existsSync(distEntry)) throw new Error(`${distEntry} is missing: run npm run build first`);
+const { DetectionEngine } = fromDist ? (createRequire(__filename)(distEntry) as typeof sources) : sources;
+type DetectionEngine = InstanceType<typeof DetectionEngine>;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function makeEvents(): UsageEvent[] {
@@ -117,7 +131,7 @@ if (gc) {
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
-console.log(`events: ${fmt(events.length)}, keys: ${fmt(keyCount)}, span: ${spanHours} h, runs: ${runs}, node ${process.version}`);
+console.log(`events: ${fmt(events.length)}, keys: ${fmt(keyCount)}, span: ${spanHours} h, runs: ${runs}, node ${process.version}, engine: ${fromDist ? 'dist (compiled)' : 'sources via tsx'}`);
 console.log(`baseline (read event fields):  median ${fmt(median(baselineRates))} events/s`);
 console.log(`DetectionEngine.observe:        median ${fmt(median(engineRates))} events/s  (runs: ${engineRates.map(fmt).join(', ')})`);
 console.log(`DetectionEngine.observe per CPU second: median ${fmt(median(engineCpuRates))} events/s`);

@@ -52,7 +52,7 @@ export class NoveltyMemory {
    * else to do: the entry is neither novel nor tracked), false when `observe` must run.
    */
   repeatQuiet(value: string, time: number): boolean {
-    return value === this.lastValue && noveltyRepeatQuiet(this.hot, this.at, this.options.horizonMs, time);
+    return value === this.lastValue && noveltyRepeatQuiet(this.hot, this.at, this.options, { time });
   }
 
   /** The value `repeatQuiet` answers for (a caller may keep it next to its own numbers and check it first). */
@@ -181,12 +181,14 @@ export class NoveltyMemory {
 /**
  * The hot-number half of `NoveltyMemory.repeatQuiet`, for a caller that has compared the value
  * with the memory's `last` itself: true (and the sighting recorded) when the last entry is
- * quiet and within the horizon.
+ * quiet and within the horizon. Horizon and time come in objects: a double argument of a call
+ * that is not inlined is boxed (a heap allocation on every event).
  */
-export function noveltyRepeatQuiet(hot: Float64Array, at: number, horizonMs: number, time: number): boolean {
+export function noveltyRepeatQuiet(hot: Float64Array, at: number, options: { readonly horizonMs: number }, seen: { readonly time: number }): boolean {
   if (hot[at + HOT_QUIET] === 0) return false;
+  const time = seen.time;
   const lastSeen = hot[at + HOT_LAST_SEEN];
-  if (!(time - lastSeen <= horizonMs)) return false;
+  if (!(time - lastSeen <= options.horizonMs)) return false;
   // Refresh at most once a minute: fewer writes on the hot path, same answers at this horizon.
   if (time - lastSeen > REFRESH_MS) hot[at + HOT_LAST_SEEN] = time;
   return true;

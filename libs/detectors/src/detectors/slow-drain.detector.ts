@@ -26,7 +26,7 @@ const L_cusumDecayIdle = cusumDecayIdle;
  */
 export class SlowDrainDetector {
   /** The detector's state (layout `SD_*`, as `SeriesState` embeds it in its one state array). */
-  private readonly d = new Float64Array(SD_SIZE + 2); // + the two inputs of `sdScoreAndLearnAt`
+  private readonly d = new Float64Array(SD_SIZE + 3); // + scratch for the inputs and output of `sdScoreAndLearnAt` / `sdLearnIdle`
 
   constructor(alpha: number, allowance: number, state?: SlowDrainState) {
     sdInit(this.d, 0, alpha, allowance, state);
@@ -81,7 +81,12 @@ export class SlowDrainDetector {
 
   /** See `sdLearnIdle`. */
   learnIdle(fromBucketStart: number, count: number, bucketMs: number, fallbackMean = 0): number {
-    return sdLearnIdle(this.d, 0, fromBucketStart, count, bucketMs, fallbackMean);
+    // Scratch after the state: the bucket before the gap, the fallback, the expected sum.
+    this.d[SD_SIZE] = fromBucketStart - bucketMs;
+    this.d[SD_SIZE + 1] = fallbackMean;
+    this.d[SD_SIZE + 2] = 0;
+    sdLearnIdle(this.d, 0, SD_SIZE, count, bucketMs, SD_SIZE + 1, SD_SIZE + 2);
+    return this.d[SD_SIZE + 2];
   }
 
   toState(): SlowDrainState {
@@ -151,15 +156,19 @@ export function sdScoreAndLearnAt(a: Float64Array, o: number, p: number, startAt
 }
 
 /**
- * `count` idle buckets (zero spend) starting at `fromBucketStart`: the statistic decays,
- * and each hour profile the gap crosses learns its zeros in closed form. Gaps longer than
- * 8 days only replay their last 8 days (older zeros are outweighed anyway).
- * Returns what those buckets were expected to cost (each at its hour profile before
- * learning it, `fallbackMean` for a young profile; last 8 days of a longer gap only:
- * callers compare this sum over the last hour).
+ * `count` idle buckets (zero spend) following the bucket that starts at `a[bucketStartAt]`:
+ * the statistic decays, and each hour profile the gap crosses learns its zeros in closed
+ * form. Gaps longer than 8 days only replay their last 8 days (older zeros are outweighed
+ * anyway). Adds what those buckets were expected to cost (each at its hour profile before
+ * learning it, `a[fallbackMeanAt]` for a young profile; last 8 days of a longer gap only:
+ * callers compare this sum over the last hour) to `a[expectedTotalAt]`.
+ * Indices, not doubles, cross this call: a double argument or result of a call that is not
+ * inlined is boxed (a heap allocation per idle gap).
  */
-export function sdLearnIdle(a: Float64Array, o: number, fromBucketStart: number, count: number, bucketMs: number, fallbackMean: number): number {
-  if (count <= 0) return 0;
+export function sdLearnIdle(a: Float64Array, o: number, bucketStartAt: number, count: number, bucketMs: number, fallbackMeanAt: number, expectedTotalAt: number): void {
+  if (count <= 0) return;
+  const fromBucketStart = a[bucketStartAt] + bucketMs;
+  const fallbackMean = a[fallbackMeanAt];
   const statistic = L_cusumDecayIdle(a[o + SD_STATISTIC], count, a[o + SD_ALLOWANCE]);
   a[o + SD_STATISTIC] = statistic;
   if (statistic === 0) a[o + SD_EXCESS] = 0;
@@ -174,7 +183,7 @@ export function sdLearnIdle(a: Float64Array, o: number, fromBucketStart: number,
     sdLearn(a, o, p, 0, buckets);
     t += buckets * bucketMs;
   }
-  return expected;
+  a[expectedTotalAt] += expected;
 }
 
 export function sdToState(a: Float64Array, o: number): SlowDrainState {

@@ -259,20 +259,20 @@ export class DetectionEngine {
     // series' numbers (already read for this event), without touching the novelty memory.
     // The event, not its time and cost, is passed: a double argument of a call that is not inlined is a boxed number.
     const hot = key.noveltyNumbers;
-    const horizonMs = this.novelty.horizonMs;
-    if (event.model !== key.lastModel || !L_noveltyRepeatQuiet(hot, MODEL_AT, horizonMs, time)) {
+    const options = this.novelty;
+    if (event.model !== key.lastModel || !L_noveltyRepeatQuiet(hot, MODEL_AT, options, event)) {
       this.judgeNoveltyOf(key, MODEL, event.model, event, true, out);
       key.lastModel = keptValue(key.lastModel, key.novelty[MODEL]?.last);
     }
-    if (event.ip !== key.lastIp || !L_noveltyRepeatQuiet(hot, IP_AT, horizonMs, time)) {
+    if (event.ip !== key.lastIp || !L_noveltyRepeatQuiet(hot, IP_AT, options, event)) {
       this.judgeNoveltyOf(key, IP, event.ip, event, true, out, event.ip, event.country);
       key.lastIp = keptValue(key.lastIp, key.novelty[IP]?.last);
     }
-    if (event.country !== key.lastCountry || !L_noveltyRepeatQuiet(hot, COUNTRY_AT, horizonMs, time)) {
+    if (event.country !== key.lastCountry || !L_noveltyRepeatQuiet(hot, COUNTRY_AT, options, event)) {
       this.judgeNoveltyOf(key, COUNTRY, event.country, event, true, out, event.ip, event.country);
       key.lastCountry = keptValue(key.lastCountry, key.novelty[COUNTRY]?.last);
     }
-    if (event.userAgent !== key.lastUserAgent || !L_noveltyRepeatQuiet(hot, USER_AGENT_AT, horizonMs, time)) {
+    if (event.userAgent !== key.lastUserAgent || !L_noveltyRepeatQuiet(hot, USER_AGENT_AT, options, event)) {
       this.judgeNoveltyOf(key, USER_AGENT, event.userAgent, event, false, out);
       key.lastUserAgent = keptValue(key.lastUserAgent, key.novelty[USER_AGENT]?.last);
     }

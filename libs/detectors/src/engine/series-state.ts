@@ -9,7 +9,7 @@ import { SpendCaps, type SpendCapsState } from '../detectors/spend-caps.detector
 import { BLOCK_MS, WD_SIZE, wdCloseBlock, wdEvaluate, wdInit, wdTodayLevel, wdToState, type WindowDrainState, type WindowDrainVerdict } from '../detectors/window-drain.detector';
 import type { EngineSettings } from '../policy/detection-policy.schema';
 import type { ResolvedSettings } from '../policy/detection-policy';
-import { EWMA_MEAN, EWMA_SIZE, EWMA_VARIANCE, EwmaMoments, ewmaInit, ewmaToState, ewmaUpdate, ewmaUpdateRepeated, type EwmaMomentsState } from '../stats/ewma-moments';
+import { EWMA_MEAN, EWMA_SIZE, EWMA_VARIANCE, EwmaMoments, ewmaInit, ewmaToState, ewmaUpdateAt, ewmaUpdateRepeated, type EwmaMomentsState } from '../stats/ewma-moments';
 import { medianAbsoluteDeviationOfSorted, medianOfSorted } from '../stats/median-mad-window';
 import { RBM_MAXIMA, rbmAdd, rbmInit, rbmMaxAt, rbmToState } from '../stats/rolling-bucket-max';
 import { RW_MEAN, RW_SIZE, RW_VALUES, rwCopyValuesTo, rwPush, rwPushRepeated, rwSampleVariance, rwToArray } from '../stats/rolling-window-moments';
@@ -29,7 +29,7 @@ const RW_SIZE_ = RW_SIZE;
 const RW_MEAN_ = RW_MEAN;
 const RW_VALUES_ = RW_VALUES;
 const BLOCK_MS_ = BLOCK_MS;
-const L_ewmaUpdate = ewmaUpdate;
+const L_ewmaUpdateAt = ewmaUpdateAt;
 const L_ewmaUpdateRepeated = ewmaUpdateRepeated;
 const L_rwPush = rwPush;
 const L_rwPushRepeated = rwPushRepeated;
@@ -334,7 +334,8 @@ export class SeriesState {
     if (requests > 0) {
       const rate = s[ERRORS] / requests;
       if (judge && on.ewma && !this.warmingUp && requests >= t.errorRateMinRequests) this.judgeErrorRate(closedAt, rate, out);
-      L_ewmaUpdate(s, ERROR_RATE_EWMA, rate);
+      s[CLOSE_VALUE] = rate;
+      L_ewmaUpdateAt(s, ERROR_RATE_EWMA, CLOSE_VALUE);
     }
     // Slow drain: CUSUM on the closed bucket's cost against the hour-of-day baseline.
     const judgeCusum = judge && on.cusum && !this.warmingUp;
@@ -361,9 +362,9 @@ export class SeriesState {
       }
     }
     // Learn the closed bucket.
-    L_ewmaUpdate(s, COST_EWMA, cost);
-    L_ewmaUpdate(s, REQUESTS_EWMA, requests);
-    L_ewmaUpdate(s, TOKENS_EWMA, s[TOKENS]);
+    L_ewmaUpdateAt(s, COST_EWMA, COST);
+    L_ewmaUpdateAt(s, REQUESTS_EWMA, REQUESTS);
+    L_ewmaUpdateAt(s, TOKENS_EWMA, TOKENS);
     L_rwPush(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity, cost);
     L_rbmAdd(s, WEEKLY_PEAK, DAY_MS, PEAK_SLOTS, s[BUCKET_START], cost);
     s[AGE]++;
@@ -396,14 +397,12 @@ export class SeriesState {
   /** Learns `count` idle buckets after the bucket just closed (no double argument: see `rollToEvent`). */
   private learnIdle(count: number): void {
     const s = this.s;
-    const fromBucketStart = s[BUCKET_START] + this.bucketMs;
-    const fallbackMean = s[COST_EWMA + EWMA_MEAN_];
     if (this.hasWindowDrain) this.windowIdle(count);
     L_ewmaUpdateRepeated(s, COST_EWMA, 0, count);
     L_ewmaUpdateRepeated(s, REQUESTS_EWMA, 0, count);
     L_ewmaUpdateRepeated(s, TOKENS_EWMA, 0, count);
     L_rwPushRepeated(s, COST_WINDOW, COST_WINDOW_VALUES, this.windowCapacity, 0, count);
-    s[EXPECTED_TOTAL] += L_sdLearnIdle(s, SLOW_DRAIN, fromBucketStart, count, this.bucketMs, fallbackMean);
+    L_sdLearnIdle(s, SLOW_DRAIN, BUCKET_START, count, this.bucketMs, COST_EWMA + EWMA_MEAN_, EXPECTED_TOTAL);
     if (s[SLOW_DRAIN + SD_STATISTIC_] === 0) s[CUSUM_SEVERITY] = 0;
     s[AGE] += count;
   }
@@ -745,9 +744,11 @@ const COST_WINDOW = ERROR_RATE_EWMA + EWMA_SIZE;
 /** Block in progress of the window drain test (cost, expected, any young profile). */
 const BLOCK_COST = COST_WINDOW + RW_VALUES_;
 const BLOCK_EXPECTED = BLOCK_COST + 1;
-const BLOCK_YOUNG = BLOCK_COST + 2;
+/** Scratch: a value passed to a stats function by index (see `ewmaUpdateAt`). */
+const CLOSE_VALUE = BLOCK_COST + 2;
 // Cold.
-const NEW_ORIGIN_AT = BLOCK_COST + 3;
+const BLOCK_YOUNG = BLOCK_COST + 3;
+const NEW_ORIGIN_AT = BLOCK_COST + 4;
 /** Median and MAD of the cost window, valid once levels are computed with robust-zscore on. */
 const WINDOW_MEDIAN = NEW_ORIGIN_AT + 1;
 const WINDOW_MAD = NEW_ORIGIN_AT + 2;

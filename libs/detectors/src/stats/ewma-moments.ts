@@ -106,6 +106,14 @@ export function ewmaUpdate(a: Float64Array, o: number, value: number): void {
   a[o + EWMA_VARIANCE] = (1 - weight) * (a[o + EWMA_VARIANCE] + delta * increment);
 }
 
+/**
+ * `ewmaUpdate` of the value at `a[at]`. For hot callers: a double argument of a call that is
+ * not inlined is boxed (a heap allocation); an index is not, and the update inlines here.
+ */
+export function ewmaUpdateAt(a: Float64Array, o: number, at: number): void {
+  ewmaUpdate(a, o, a[at]);
+}
+
 /** `ewmaUpdate(value)` `times` times; O(1) after warm-up. */
 export function ewmaUpdateRepeated(a: Float64Array, o: number, value: number, times: number): void {
   const alpha = a[o + EWMA_ALPHA];
