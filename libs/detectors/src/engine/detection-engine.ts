@@ -334,6 +334,15 @@ export class DetectionEngine {
    * spend per hour at this hour of day). A key drained at +100 % of its usual rate from a
    * new IP pages after about half an hour (share 0.5); a key that doubles its traffic from
    * its own servers does not page here (that is the slow-drain CUSUM's case).
+   * Full-known path: when the known origins kept their whole usual traffic,
+   * K ≥ `originFullKnownShare` × ℓE (ℓ today's level in both directions, so a busy day
+   * expects more from the owner), the lower bar max(`originCriticalSpendUsd`,
+   * `originFullKnownHourShare` × hourly) applies to N and to T − ℓE: whatever the new origin
+   * adds is then on top of the owner's traffic, not a share moved away from it (a scale-out
+   * or a move leaves the known origins below their usual). This pages drains of +50–100 % at
+   * peak hours (0.25–0.5 × the hourly spend) within the hour. Its look-alike: a new server
+   * taking ≤ 20–25 % of the traffic in the same hour the key grows ≥ 25–35 % above today's
+   * level (e.g. autoscaling on load) pages too; at 0.5 it took growth ≥ 100 %.
    * Reference: the "new value + volume" pattern of UEBA/SIEM rules (e.g. Elastic new-terms
    * combined with a threshold), with the volume judged against the key's own baseline.
    * At most one origin critical per key and spend window (an attacker's proxy IPs, or a new
@@ -348,14 +357,26 @@ export class DetectionEngine {
     const s = key;
     const t = s.settings.thresholds;
     const hourly = s.expectedBucketCost * (3_600_000 / this.bucketMs);
-    const bar = Math.max(t.originCriticalSpendUsd, t.originCriticalHourShare * hourly);
-    if (spent < bar) return;
+    const fullKnownBar = Math.max(t.originCriticalSpendUsd, Math.min(t.originCriticalHourShare, t.originFullKnownHourShare) * hourly);
+    if (spent < fullKnownBar) return;
     const total = s.spendTotal - entry.baseSpendUsd;
+    const level = s.todayLevel();
+    const usual = s.expectedTotalAt(time) - entry.baseExpectedUsd;
     // What the key usually spends over that time, at today's level (a slow day expects less from the owner).
-    const expected = (s.expectedTotalAt(time) - entry.baseExpectedUsd) * Math.min(1, s.todayLevel());
+    const expected = usual * Math.min(1, level);
     // Known origins: everything but the origins still new (a redeploy to two new IPs must not count one as the other's "known" traffic).
     const known = total - (key.newOriginSpend - entry.baseNewOriginSpendUsd);
-    if (total - expected < bar || known < t.originKnownShareMin * expected) return;
+    if (known < t.originKnownShareMin * expected) return;
+    let bar = Math.max(t.originCriticalSpendUsd, t.originCriticalHourShare * hourly);
+    let fullKnown = false;
+    if (spent < bar || total - expected < bar) {
+      // The owner's whole usual traffic continued from the known origins (at today's level, busy days included):
+      // what the new origin adds is on top of it, so the lower bar applies (a scale-out moves a share away from them).
+      const atLevel = usual * level;
+      if (!(known >= t.originFullKnownShare * atLevel && spent >= fullKnownBar && total - atLevel >= fullKnownBar)) return;
+      bar = fullKnownBar;
+      fullKnown = true;
+    }
     entry.escalated = true;
     // The other origin attribute of the same first event (new IP in a new country) is the same story: one page.
     key.originPagedAt = time;
@@ -379,7 +400,7 @@ export class DetectionEngine {
       severity: 'critical',
       explanation:
         `${describeSubject(s.accountId, s.keyId)} spent ${formatUsd(spent)} from ${ATTRIBUTE_LABEL[attr]} ${value}${alsoNew}, first used ${minutesAgo(time - entry.firstSeen)}, ` +
-        `on top of its usual traffic: ${formatUsd(total)} in total since then where it usually spends ${formatUsd(expected)} (limit ${formatUsd(bar)} from the new ${ATTRIBUTE_LABEL[attr]} and above usual)`,
+        `on top of its usual traffic: ${formatUsd(total)} in total since then where it usually spends ${formatUsd(expected)} (limit ${formatUsd(bar)} from the new ${ATTRIBUTE_LABEL[attr]} and above usual${fullKnown ? '; its known IPs kept their usual traffic' : ''})`,
       episodeStart: entry.firstSeen,
       value,
     });

@@ -12,7 +12,10 @@ import type { Caps, DetectorToggles, EngineSettings, Thresholds } from './detect
  * `bench/drain` it took slow-drain recall from 17 % to 80 % (median 44 min) with no false
  * critical added; the floor went from $0.25 to $0.15 with the today's-level rule (slow
  * drain within 1 h 24 → 25 of 30 and 24 → 26 of 30 on the two seeds, new-country-ip +2 on
- * each, no false critical added; $0.10 caught no more slow drains).
+ * each, no false critical added; $0.10 caught no more slow drains). When the known origins
+ * kept ≥ 0.8 × their usual traffic at today's level, the bar is 0.25 × the hourly spend
+ * (`originFullKnown*`): slow drain within 1 h 25 → 28 and 26 → 27 of 30, no false critical
+ * added (this generator's IP changes replace the old IPs, so it has no look-alike for it).
  * Window drain (`WindowDrainTest`, 30–60-minute scan against profile × today's level,
  * z in the key's own dispersion): 1.4× the expected spend, 1.5σ and $0.20 over when a new
  * IP/country appeared in the last 2 hours, 6.5σ and $1 over without. On `bench/drain` it took
@@ -48,6 +51,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   originCriticalSpendUsd: 0.15,
   originCriticalHourShare: 0.5,
   originKnownShareMin: 0.5,
+  originFullKnownShare: 0.8,
+  originFullKnownHourShare: 0.25,
 };
 
 /** No cap by default: a cap is a business decision, a default one would page big users. */

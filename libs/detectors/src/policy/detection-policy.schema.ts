@@ -38,6 +38,8 @@ export const thresholdsShape = {
   originCriticalSpendUsd: nonNegative.describe('Origin novelty: a new IP or country pages only once it spent at least this (USD) within the novelty spend window, on top of the key\'s usual spend.'),
   originCriticalHourShare: nonNegative.describe('Origin novelty: the new IP/country\'s spend and the key\'s spend above its baseline since then must both reach this × the key\'s usual spend per hour.'),
   originKnownShareMin: nonNegative.describe('Origin novelty: the key\'s already-known IPs/countries must still spend at least this × the key\'s baseline since the new one appeared (traffic was added, not moved: redeploys and travel do not page).'),
+  originFullKnownShare: nonNegative.describe('Origin novelty: when the key\'s already-known IPs/countries kept at least this × its baseline at today\'s level (the owner\'s whole usual traffic continues, so whatever the new origin adds is on top), the lower bar originFullKnownHourShare applies instead of originCriticalHourShare.'),
+  originFullKnownHourShare: nonNegative.describe('Origin novelty: the bar (× the key\'s usual spend per hour, at least originCriticalSpendUsd) for the new origin\'s spend and the excess when the known origins kept originFullKnownShare of their usual traffic.'),
 };
 
 export const capsShape = {
