@@ -3,7 +3,7 @@ import type { UsageEvent } from '@spendguard/contracts/usage-event.types';
 import { NoveltyMemory, noveltyRepeatQuiet, type NoveltyEntry, type NoveltyMemoryState } from '../detectors/novelty.detector';
 import { DetectionPolicy } from '../policy/detection-policy';
 import { buildFinding, describeSubject, formatUsd, type FindingDraft } from './finding-factory';
-import { KeySeries, type AccountState } from './key-series';
+import { AccountSeries, KeySeries } from './key-series';
 import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './series-state';
 
 /**
@@ -23,7 +23,7 @@ import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './serie
  * Not thread-safe (one engine per partition consumer).
  */
 export class DetectionEngine {
-  private readonly accounts = new Map<string, AccountState>();
+  private readonly accounts = new Map<string, AccountSeries>();
   /** Every key by key id alone (the first account seen with that id wins; others go through `accounts`). */
   private readonly keysById = new Map<string, KeySeries>();
   private clock = -Infinity;
@@ -61,7 +61,7 @@ export class DetectionEngine {
     }
     this.currentPolicy = policy;
     for (const account of this.accounts.values()) {
-      account.series.applySettings(policy.forAccount(account.accountId));
+      account.applySettings(policy.forAccount(account.accountId));
       for (const key of account.keys.values()) key.applySettings(policy.forKey(account.accountId, key.keyId));
     }
   }
@@ -82,14 +82,14 @@ export class DetectionEngine {
     const time = event.time;
     if (time > this.clock) this.clock = time;
     let key = this.keysById.get(event.keyId);
-    let account: AccountState;
+    let account: AccountSeries;
     if (key !== undefined && key.account.accountId === event.accountId) account = key.account;
     else {
       account = this.accountFor(event.accountId, time);
       key = this.keyFor(account, event.keyId, time);
     }
     const drafts = this.drafts;
-    const accountSeries = account.series;
+    const accountSeries = account;
     const keySeries = key;
     if (time >= accountSeries.bucketEnd) accountSeries.rollToEvent(event, drafts);
     if (time >= keySeries.bucketEnd) keySeries.rollToEvent(event, drafts);
@@ -109,7 +109,7 @@ export class DetectionEngine {
   advance(now: number): Finding[] {
     if (now > this.clock) this.clock = now;
     for (const account of this.accounts.values()) {
-      this.rollIfDue(account.series, now, true);
+      this.rollIfDue(account, now, true);
       for (const key of account.keys.values()) this.rollIfDue(key, now, true);
     }
     return this.takeFindings();
@@ -136,10 +136,10 @@ export class DetectionEngine {
       key.firstSeen = SEEN_IN_ROLLUPS_ONLY;
       key.awaitingFirstEvent = true;
     }
-    this.rollIfDue(account.series, time, false);
+    this.rollIfDue(account, time, false);
     this.rollIfDue(key, time, false);
     key.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
-    account.series.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
+    account.add(time, row.costUsd, row.requests, row.tokens, row.errors, false, this.drafts);
   }
 
   /** Plain JSON state: persist it and pass it to `DetectionEngine.restore` after a restart. */
@@ -149,7 +149,7 @@ export class DetectionEngine {
       clock: Number.isFinite(this.clock) ? this.clock : null,
       accounts: Array.from(this.accounts.values(), (a) => ({
         accountId: a.accountId,
-        series: a.series.toSnapshot(),
+        series: a.toSnapshot(),
         keys: Array.from(a.keys.values(), (k) => ({
           keyId: k.keyId,
           firstSeen: k.firstSeen,
@@ -170,8 +170,7 @@ export class DetectionEngine {
     engine.clock = snapshot.clock ?? -Infinity;
     const settings = policy.engine;
     for (const a of snapshot.accounts) {
-      const series = new SeriesState(a.accountId, undefined, policy.forAccount(a.accountId), settings, ZERO_PRIOR, a.series);
-      const account: AccountState = { accountId: a.accountId, series, keys: new Map() };
+      const account = new AccountSeries(a.accountId, policy.forAccount(a.accountId), settings, ZERO_PRIOR, a.series);
       for (const k of a.keys) {
         const key = new KeySeries(account, k.keyId, k.firstSeen, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
         key.novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], key.noveltyNumbers, key.noveltyAt(i)) : undefined));
@@ -197,21 +196,20 @@ export class DetectionEngine {
     series.roll(time - (time % bucketMs), judge, this.drafts);
   }
 
-  private accountFor(eventAccountId: string, time: number): AccountState {
+  private accountFor(eventAccountId: string, time: number): AccountSeries {
     let account = this.accounts.get(eventAccountId);
     if (account === undefined) {
       const accountId = compactCopy(eventAccountId);
       const p = this.policy.engine.priors;
       const prior: SeriesPrior = { cost: p.keyCostPerBucketUsd, costVariance: p.keyCostPerBucketUsd ** 2, requests: p.keyRequestsPerBucket, tokens: p.keyTokensPerBucket };
-      const series = new SeriesState(accountId, undefined, this.policy.forAccount(accountId), this.policy.engine, prior);
-      series.open(time - (time % this.policy.engine.bucketMs));
-      account = { accountId, series, keys: new Map() };
+      account = new AccountSeries(accountId, this.policy.forAccount(accountId), this.policy.engine, prior);
+      account.open(time - (time % this.policy.engine.bucketMs));
       this.accounts.set(accountId, account);
     }
     return account;
   }
 
-  private keyFor(account: AccountState, eventKeyId: string, time: number): KeySeries {
+  private keyFor(account: AccountSeries, eventKeyId: string, time: number): KeySeries {
     let key = account.keys.get(eventKeyId);
     if (key === undefined) {
       const keyId = compactCopy(eventKeyId);
@@ -228,10 +226,10 @@ export class DetectionEngine {
    * key of an account still warming up starts from the global prior (which that account
    * itself started from).
    */
-  private priorForNewKey(account: AccountState): SeriesPrior {
+  private priorForNewKey(account: AccountSeries): SeriesPrior {
     const p = this.policy.engine.priors;
     const global: SeriesPrior = { cost: p.keyCostPerBucketUsd, costVariance: p.keyCostPerBucketUsd ** 2, requests: p.keyRequestsPerBucket, tokens: p.keyTokensPerBucket };
-    const s = account.series;
+    const s = account;
     if (s.warmingUp || account.keys.size === 0) return global;
     const keys = account.keys.size;
     const cost = s.costMean / keys;

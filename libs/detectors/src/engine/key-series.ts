@@ -3,11 +3,14 @@ import type { ResolvedSettings } from '../policy/detection-policy';
 import type { EngineSettings } from '../policy/detection-policy.schema';
 import { SeriesState, type SeriesPrior, type SeriesStateSnapshot } from './series-state';
 
-/** An account the engine tracks: its own series and its keys by key id. */
-export interface AccountState {
-  accountId: string;
-  series: SeriesState;
-  keys: Map<string, KeySeries>;
+/** An account the engine tracks: its own series (it is one, like `KeySeries`) and its keys by key id. */
+export class AccountSeries extends SeriesState {
+  declare readonly keyId: undefined;
+  readonly keys = new Map<string, KeySeries>();
+
+  constructor(accountId: string, settings: ResolvedSettings, engine: EngineSettings, prior: SeriesPrior, state?: SeriesStateSnapshot) {
+    super(accountId, undefined, settings, engine, prior, state);
+  }
 }
 
 /**
@@ -34,7 +37,7 @@ export class KeySeries extends SeriesState {
   lastUserAgent: string | undefined = undefined;
 
   constructor(
-    readonly account: AccountState,
+    readonly account: AccountSeries,
     keyId: string,
     /** Event time of the key's first event (novelty warm-up starts there). */
     public firstSeen: number,
