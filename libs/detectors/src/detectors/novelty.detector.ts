@@ -29,7 +29,7 @@ export class NoveltyMemory {
    * `hot[at]`: the `lastSeen` of `lastEntry` (authoritative while it is the last entry; written
    * back to the entry when another value becomes the last one, and before anything reads
    * every entry); `hot[at + 1]`: 1 when `lastEntry` is quiet (not novel, spend not tracked), so
-   * `repeatQuiet` can answer a repeated value without touching the entry object. The engine
+   * `noveltyRepeatQuiet` can answer a repeated value without touching the entry object. The engine
    * places these in its series' number array, next to the key's other numbers.
    */
   private readonly hot: Float64Array;
@@ -45,17 +45,7 @@ export class NoveltyMemory {
     this.hot[this.at + HOT_QUIET] = 0;
   }
 
-  /**
-   * Fast path of `observe` for the case where it would only mark a sighting: `value` is the
-   * last value seen, still within the horizon, not novel and not tracked for spend. Returns
-   * true when it recorded the sighting (exactly as `observe` would; the caller has nothing
-   * else to do: the entry is neither novel nor tracked), false when `observe` must run.
-   */
-  repeatQuiet(value: string, time: number): boolean {
-    return value === this.lastValue && noveltyRepeatQuiet(this.hot, this.at, this.options, { time });
-  }
-
-  /** The value `repeatQuiet` answers for (a caller may keep it next to its own numbers and check it first). */
+  /** The last value seen: a caller compares a new value with it, then asks `noveltyRepeatQuiet` (the fast path of `observe`). */
   get last(): string | undefined {
     return this.lastValue;
   }
@@ -179,8 +169,8 @@ export class NoveltyMemory {
 }
 
 /**
- * The hot-number half of `NoveltyMemory.repeatQuiet`, for a caller that has compared the value
- * with the memory's `last` itself: true (and the sighting recorded) when the last entry is
+ * Fast path of `NoveltyMemory.observe` for a caller that has compared the value with the
+ * memory's `last` itself: true (and the sighting recorded) when the last entry is
  * quiet and within the horizon. Horizon and time come in objects: a double argument of a call
  * that is not inlined is boxed (a heap allocation on every event).
  */

@@ -172,7 +172,7 @@ export class DetectionEngine {
       const account = new AccountSeries(a.accountId, policy.forAccount(a.accountId), settings, ZERO_PRIOR, a.series);
       for (const k of a.keys) {
         const key = new KeySeries(account, k.keyId, k.firstSeen, policy.forKey(a.accountId, k.keyId), settings, ZERO_PRIOR, k.series);
-        key.novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], key.noveltyNumbers, key.noveltyAt(i)) : undefined));
+        key.novelty = NOVELTY_ATTRIBUTES.map((_, i) => (k.novelty[i] ? NoveltyMemory.fromState(engine.novelty, k.novelty[i], key.noveltyNumbers, SeriesState.noveltyAt(i)) : undefined));
         key.noveltyBucket = [...k.noveltyBucket];
         key.originPagedAt = k.originPagedAt ?? -Infinity;
         key.newOriginSpend = k.newOriginSpend ?? 0;
@@ -279,7 +279,7 @@ export class DetectionEngine {
     if (value === '') return;
     const time = event.time;
     let memory = key.novelty[i];
-    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.noveltyNumbers, key.noveltyAt(i));
+    if (memory === undefined) memory = key.novelty[i] = new NoveltyMemory(this.novelty, key.noveltyNumbers, SeriesState.noveltyAt(i));
     const costUsd = withCost ? event.costUsd : 0;
     const warm = time - key.firstSeen >= this.noveltyWarmupMs;
     const entry = memory.observe(value, time, warm);

@@ -199,10 +199,6 @@ export class SeriesState {
   }
 
   /** Offset in `noveltyNumbers` of the hot numbers of novelty attribute `i` (0 … 3). */
-  noveltyAt(i: number): number {
-    return SeriesState.noveltyAt(i);
-  }
-
   static noveltyAt(i: number): number {
     return NOVELTY + i * NOVELTY_HOT_SIZE;
   }
